@@ -1,0 +1,176 @@
+package dev.specula.client.verify;
+
+import dev.specula.core.loop.Draft;
+import dev.specula.core.loop.VerifierChannel;
+import dev.specula.core.sampling.SamplingParams;
+import dev.specula.core.sampling.SparseDistribution;
+import dev.specula.core.verify.Verdict;
+import dev.specula.proto.mapping.ProtoMapping;
+import dev.specula.proto.v1.OpenSession;
+import dev.specula.proto.v1.RoundVerdict;
+import dev.specula.proto.v1.SessionOpened;
+import dev.specula.proto.v1.SessionRequest;
+import dev.specula.proto.v1.SessionResponse;
+import dev.specula.proto.v1.VerifierGrpc;
+import dev.specula.proto.v1.VerifyRound;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.time.Duration;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The loop's verifier over ONE bidirectional gRPC stream: the first message opens the session on the prompt,
+ * then each {@link #verify} is one message each way. Blocking by design: the loop has nothing else to do
+ * until the verdict arrives (pipelined drafting, later, drafts ahead on another thread).
+ */
+public final class GrpcVerifierChannel implements VerifierChannel {
+    private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    private final ClientCallStreamObserver<SessionRequest> requests;
+    private final Duration roundTimeout;
+    private final SessionOpened opened;
+    private int round;
+    private boolean closed;
+    private long bytesSent;
+
+    private GrpcVerifierChannel(Channel channel, OpenSession open, Duration roundTimeout) {
+        this.roundTimeout = roundTimeout;
+        Receiver receiver = new Receiver();
+        VerifierGrpc.newStub(channel).session(receiver);
+        this.requests = receiver.requests;
+        send(SessionRequest.newBuilder().setOpen(open).build());
+        SessionResponse first = take();
+        if (!first.hasOpened()) {
+            fail(Status.INTERNAL.withDescription("verifier answered 'open' with " + first.getMessageCase()));
+        }
+        this.opened = first.getOpened();
+    }
+
+    /**
+     * Opens a session on {@code prompt}; blocks until the verifier accepted it.
+     *
+     * @throws StatusRuntimeException with the verifier's status when it refuses (bad input, overload)
+     */
+    public static GrpcVerifierChannel open(Channel channel, int[] prompt, SamplingParams params, int maxNewTokens,
+                                           String tokenizerSha256, Duration roundTimeout) {
+        OpenSession.Builder open = OpenSession.newBuilder()
+                .setSampling(ProtoMapping.sampling(params))
+                .setMaxNewTokens(maxNewTokens)
+                .setTokenizerSha256(tokenizerSha256);
+        for (int t : prompt) {
+            open.addPromptTokenIds(t);
+        }
+        return new GrpcVerifierChannel(channel, open.build(), roundTimeout);
+    }
+
+    public SessionOpened opened() {
+        return opened;
+    }
+
+    /** Serialised request bytes sent so far, opening message included (a figure of merit per round). */
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    @Override
+    public Verdict verify(int[] uncheckedContext, Draft draft) {
+        VerifyRound.Builder message = VerifyRound.newBuilder().setRound(++round);
+        for (int t : uncheckedContext) {
+            message.addUncheckedContext(t);
+        }
+        for (int t : draft.tokens()) {
+            message.addDraftTokenIds(t);
+        }
+        if (draft.distributions() != null) {
+            for (SparseDistribution d : draft.distributions()) {
+                message.addDraftDistributions(ProtoMapping.distribution(d));
+            }
+        }
+        send(SessionRequest.newBuilder().setRound(message).build());
+        SessionResponse response = take();
+        if (!response.hasVerdict() || response.getVerdict().getRound() != round) {
+            fail(Status.INTERNAL.withDescription("expected the verdict of round " + round));
+        }
+        RoundVerdict v = response.getVerdict();
+        float[] targetProbs = new float[v.getTargetProbOfDraftsCount()];
+        for (int i = 0; i < targetProbs.length; i++) {
+            targetProbs[i] = v.getTargetProbOfDrafts(i);
+        }
+        return new Verdict(v.getAccepted(), v.getNextToken(), v.getBonus(), targetProbs, v.getTargetEntropy());
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            requests.onCompleted();
+        }
+    }
+
+    /** Cancels the session (the verifier frees it at once). */
+    public void cancel(String reason) {
+        if (!closed) {
+            closed = true;
+            requests.cancel(reason, null);
+        }
+    }
+
+    private void send(SessionRequest request) {
+        bytesSent += request.getSerializedSize();
+        requests.onNext(request);
+    }
+
+    private SessionResponse take() {
+        Object next;
+        try {
+            next = inbox.poll(roundTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancel("interrupted");
+            throw Status.CANCELLED.withDescription("interrupted while waiting for the verifier").asRuntimeException();
+        }
+        if (next == null) {
+            cancel("round timeout");
+            throw Status.DEADLINE_EXCEEDED
+                    .withDescription("verifier gave no verdict within " + roundTimeout.toMillis() + " ms")
+                    .asRuntimeException();
+        }
+        if (next instanceof Throwable error) {
+            closed = true;
+            throw error instanceof StatusRuntimeException sre ? sre : Status.fromThrowable(error).asRuntimeException();
+        }
+        return (SessionResponse) next;
+    }
+
+    private void fail(Status status) {
+        cancel(status.getDescription());
+        throw status.asRuntimeException();
+    }
+
+    private final class Receiver implements ClientResponseObserver<SessionRequest, SessionResponse> {
+        private ClientCallStreamObserver<SessionRequest> requests;
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<SessionRequest> requestStream) {
+            this.requests = requestStream;
+        }
+
+        @Override
+        public void onNext(SessionResponse value) {
+            inbox.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            inbox.add(t);
+        }
+
+        @Override
+        public void onCompleted() {
+            inbox.add(Status.UNAVAILABLE.withDescription("verifier ended the session").asRuntimeException());
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.specula.core.loop;
+
+import dev.specula.core.sampling.SamplingParams;
+
+/**
+ * Where drafts come from: a small model, n-gram lookup over the context, or nothing.
+ *
+ * <p>A draft source is stateful per generation (a model drafter keeps its KV cache). It synchronises itself to
+ * the committed sequence on every call: tokens it has ingested beyond the longest common prefix with
+ * {@code committed} are rolled back, and committed tokens it has not yet ingested (the correction or bonus
+ * token of the last round, and on full acceptance the last drafted token too) are ingested before drafting.
+ * So the loop never has to tell it what was accepted.
+ */
+public interface DraftSource extends AutoCloseable {
+
+    /**
+     * Drafts up to {@code maxTokens} tokens continuing {@code committed}.
+     *
+     * @param committed the whole committed sequence (prompt + generated), read-only
+     * @param maxTokens the most tokens to draft; the source may return fewer (even none)
+     * @param params    the request's sampling parameters; drafts are drawn from the shaped distribution
+     */
+    Draft draft(TokenSequence committed, int maxTokens, SamplingParams params);
+
+    /** Releases per-generation resources (KV memory). Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,25 @@
+package dev.specula.core.loop;
+
+import dev.specula.core.verify.Verdict;
+
+/**
+ * The loop's one remote call per round: send a draft, get a verdict. Implementations: an in-process verifier
+ * over a local model, or one bidirectional gRPC stream to a verifier service (one message each way per round).
+ *
+ * <p>The channel was opened on the prompt; after that the verifier's committed sequence equals the loop's,
+ * except for {@code uncheckedContext}: tokens the loop committed without verification (entropy-adaptive mode)
+ * that the verifier must take as plain context before checking the draft.
+ */
+public interface VerifierChannel extends AutoCloseable {
+
+    /**
+     * Verifies one draft. Every verdict commits at least one token (accepted drafts + one recovered or bonus).
+     *
+     * @param uncheckedContext tokens to append as context before the draft; usually empty
+     * @param draft            the drafted tokens (possibly none: a plain decoding step)
+     */
+    Verdict verify(int[] uncheckedContext, Draft draft);
+
+    @Override
+    void close();
+}

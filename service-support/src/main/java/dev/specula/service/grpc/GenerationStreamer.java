@@ -1,0 +1,49 @@
+package dev.specula.service.grpc;
+
+import dev.specula.core.loop.DraftSource;
+import dev.specula.core.loop.GenerationOutcome;
+import dev.specula.core.loop.LoopStats;
+import dev.specula.core.loop.SpeculationLoop;
+import dev.specula.core.loop.StopCondition;
+import dev.specula.core.loop.TokenSequence;
+import dev.specula.core.loop.DraftLengthPolicy;
+import dev.specula.core.loop.VerifierChannel;
+import dev.specula.core.sampling.SamplingParams;
+import dev.specula.proto.v1.GenerateEvent;
+import dev.specula.proto.v1.GenerationSummary;
+import dev.specula.proto.v1.Mode;
+import dev.specula.proto.v1.TokenChunk;
+import dev.specula.proto.mapping.ProtoMapping;
+
+/**
+ * Runs the shared speculation loop and streams each round's tokens as a chunk, then one summary. Used for
+ * target-only decoding (verifier, no drafts), speculative and draft-only generation (drafter).
+ */
+public final class GenerationStreamer {
+
+    private GenerationStreamer() {
+    }
+
+    public static void stream(DraftSource drafter, VerifierChannel verifier, DraftLengthPolicy policy, int[] prompt,
+                       SamplingParams params, StopCondition stop, Mode mode, FlowControlledSender<GenerateEvent> out) {
+        long start = System.nanoTime();
+        TokenSequence committed = new TokenSequence(prompt);
+        GenerationOutcome outcome = new SpeculationLoop(drafter, verifier, policy).run(committed, params, stop,
+                tokens -> {
+                    TokenChunk.Builder chunk = TokenChunk.newBuilder();
+                    for (int t : tokens) {
+                        chunk.addTokenIds(t);
+                    }
+                    return out.send(GenerateEvent.newBuilder().setChunk(chunk).build());
+                });
+        LoopStats stats = outcome.stats();
+        out.send(GenerateEvent.newBuilder().setSummary(GenerationSummary.newBuilder()
+                .setMode(mode)
+                .setFinishReason(ProtoMapping.finishReason(outcome.finishReason()))
+                .setPromptTokens(prompt.length)
+                .setCompletionTokens(committed.generatedLength())
+                .setStats(ProtoMapping.stats(stats))
+                .setElapsedSeconds((System.nanoTime() - start) / 1e9)).build());
+        out.complete();
+    }
+}

@@ -1,0 +1,130 @@
+package dev.specula.verifier.grpc;
+
+import dev.specula.core.loop.Draft;
+import dev.specula.core.sampling.SparseDistribution;
+import dev.specula.core.verify.Verdict;
+import dev.specula.proto.v1.OpenSession;
+import dev.specula.proto.v1.RoundVerdict;
+import dev.specula.proto.v1.SessionOpened;
+import dev.specula.proto.v1.SessionRequest;
+import dev.specula.proto.v1.SessionResponse;
+import dev.specula.proto.v1.VerifyRound;
+import dev.specula.service.error.InvalidRequestException;
+import dev.specula.service.error.StatusMapping;
+import dev.specula.proto.mapping.ProtoMapping;
+import dev.specula.verifier.engine.ActiveSession;
+import dev.specula.verifier.engine.VerifierEngine;
+import dev.specula.verifier.metrics.VerifierMetrics;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.UUID;
+
+/**
+ * One verification session = one bidirectional stream: the first message opens it, each later message is a
+ * round answered by exactly one verdict. The client waits for each verdict before sending the next round, so
+ * at most one response is ever outstanding (the stream is flow-controlled by construction). The session is
+ * freed when the stream completes, fails or is cancelled.
+ */
+final class SessionStreamHandler implements StreamObserver<SessionRequest> {
+    private final VerifierEngine engine;
+    private final VerifierMetrics metrics;
+    private final ServerCallStreamObserver<SessionResponse> responses;
+    private volatile ActiveSession session;
+    private boolean finished;
+
+    SessionStreamHandler(VerifierEngine engine, VerifierMetrics metrics, ServerCallStreamObserver<SessionResponse> responses) {
+        this.engine = engine;
+        this.metrics = metrics;
+        this.responses = responses;
+        responses.setOnCancelHandler(this::release);
+    }
+
+    @Override
+    public synchronized void onNext(SessionRequest request) {
+        if (finished) {
+            return;
+        }
+        try {
+            switch (request.getMessageCase()) {
+                case OPEN -> open(request.getOpen());
+                case ROUND -> round(request.getRound());
+                default -> throw new InvalidRequestException("a session message must be 'open' or 'round'");
+            }
+        } catch (RuntimeException e) {
+            finished = true;
+            release();
+            responses.onError(StatusMapping.toStatus(e).asRuntimeException());
+        }
+    }
+
+    private void open(OpenSession open) {
+        if (session != null) {
+            throw new InvalidRequestException("session already open: send rounds, not a second 'open'");
+        }
+        int[] prompt = ProtoMapping.tokens(open.getPromptTokenIdsList(), engine.vocabSize());
+        int maxNew = open.getMaxNewTokens() == 0 ? 1 : open.getMaxNewTokens();
+        session = engine.open(prompt, ProtoMapping.sampling(open.getSampling()), maxNew, open.getTokenizerSha256());
+        responses.onNext(SessionResponse.newBuilder().setOpened(SessionOpened.newBuilder()
+                .setSessionId(UUID.randomUUID().toString())
+                .setVocabSize(engine.vocabSize())
+                .setMaxContext(engine.maxContext())).build());
+    }
+
+    private void round(VerifyRound round) {
+        if (session == null) {
+            throw new InvalidRequestException("the first message of a session must be 'open'");
+        }
+        int vocab = engine.vocabSize();
+        int[] context = ProtoMapping.tokens(round.getUncheckedContextList(), vocab);
+        int[] drafted = ProtoMapping.tokens(round.getDraftTokenIdsList(), vocab);
+        SparseDistribution[] distributions = null;
+        if (round.getDraftDistributionsCount() > 0) {
+            if (round.getDraftDistributionsCount() != drafted.length) {
+                throw new InvalidRequestException("one draft distribution per drafted token: got "
+                        + round.getDraftDistributionsCount() + " for " + drafted.length + " tokens");
+            }
+            distributions = new SparseDistribution[drafted.length];
+            for (int i = 0; i < drafted.length; i++) {
+                distributions[i] = ProtoMapping.distribution(round.getDraftDistributions(i), vocab);
+                if (distributions[i].probOf(drafted[i]) <= 0f) {
+                    throw new InvalidRequestException("drafted token " + drafted[i] + " has no mass in its distribution");
+                }
+            }
+        }
+        long start = System.nanoTime();
+        Verdict verdict = session.verify(context, new Draft(drafted, distributions, new float[drafted.length]));
+        metrics.recordRound(drafted.length, verdict, System.nanoTime() - start);
+        RoundVerdict.Builder out = RoundVerdict.newBuilder()
+                .setRound(round.getRound())
+                .setAccepted(verdict.accepted())
+                .setNextToken(verdict.nextToken())
+                .setBonus(verdict.bonus())
+                .setTargetEntropy(verdict.targetEntropy());
+        for (float p : verdict.targetProbOfDrafts()) {
+            out.addTargetProbOfDrafts(p);
+        }
+        responses.onNext(SessionResponse.newBuilder().setVerdict(out).build());
+    }
+
+    @Override
+    public synchronized void onError(Throwable t) {
+        finished = true;
+        release();
+    }
+
+    @Override
+    public synchronized void onCompleted() {
+        if (!finished) {
+            finished = true;
+            release();
+            responses.onCompleted();
+        }
+    }
+
+    private void release() {
+        ActiveSession current = session;
+        if (current != null) {
+            current.close();
+        }
+    }
+}

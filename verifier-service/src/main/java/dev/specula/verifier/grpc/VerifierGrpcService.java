@@ -1,0 +1,49 @@
+package dev.specula.verifier.grpc;
+
+import dev.specula.core.loop.FixedDraftLength;
+import dev.specula.core.loop.NoDrafts;
+import dev.specula.proto.v1.GenerateEvent;
+import dev.specula.proto.v1.Mode;
+import dev.specula.proto.v1.SessionRequest;
+import dev.specula.proto.v1.SessionResponse;
+import dev.specula.proto.v1.TargetGenerateRequest;
+import dev.specula.proto.v1.VerifierGrpc;
+import dev.specula.service.grpc.FlowControlledSender;
+import dev.specula.service.grpc.GenerationStreamer;
+import dev.specula.proto.mapping.ProtoMapping;
+import dev.specula.verifier.engine.ActiveSession;
+import dev.specula.verifier.engine.VerifierEngine;
+import dev.specula.verifier.metrics.VerifierMetrics;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import org.springframework.stereotype.Service;
+
+/** gRPC edge of the verifier: maps messages, calls the engine, maps results. */
+@Service
+public class VerifierGrpcService extends VerifierGrpc.VerifierImplBase {
+    private static final Duration MAX_STALL = Duration.ofSeconds(30);
+    private final VerifierEngine engine;
+    private final VerifierMetrics metrics;
+
+    public VerifierGrpcService(VerifierEngine engine, VerifierMetrics metrics) {
+        this.engine = engine;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public StreamObserver<SessionRequest> session(StreamObserver<SessionResponse> responses) {
+        return new SessionStreamHandler(engine, metrics, (ServerCallStreamObserver<SessionResponse>) responses);
+    }
+
+    @Override
+    public void generate(TargetGenerateRequest request, StreamObserver<GenerateEvent> responses) {
+        var out = new FlowControlledSender<>((ServerCallStreamObserver<GenerateEvent>) responses, MAX_STALL);
+        int[] prompt = ProtoMapping.tokens(request.getPromptTokenIdsList(), engine.vocabSize());
+        var params = ProtoMapping.sampling(request.getSampling());
+        try (ActiveSession session = engine.open(prompt, params, request.getMaxNewTokens(), "")) {
+            GenerationStreamer.stream(NoDrafts.INSTANCE, session.session(), new FixedDraftLength(0), prompt, params,
+                    engine.stopCondition(request.getMaxNewTokens(), false), Mode.MODE_TARGET_ONLY, out);
+        }
+    }
+}
