@@ -13,6 +13,8 @@ import java.util.Objects;
  * Logits may be {@code -Infinity} (masked tokens); NaN and {@code +Infinity} are rejected by {@link #shape}.
  */
 public final class LogitsShaper {
+    /** Candidates tried first for top-p without top-k, before ranking a whole large vocabulary. */
+    private static final int TOP_P_HEAD = 1024;
 
     private LogitsShaper() {
     }
@@ -23,7 +25,8 @@ public final class LogitsShaper {
      * <p>Greedy (temperature 0) gives a point mass at the argmax. Otherwise: softmax(logits / T); keep the
      * {@code topK} most likely tokens (if topK > 0); of those keep the smallest prefix, by descending probability,
      * whose mass reaches {@code topP} of the kept mass (at least one token); renormalise. The result lists tokens
-     * by descending probability, ties by ascending id. Tokens whose probability underflows to 0 are left out.
+     * by descending probability, ties by ascending id (ranked by logit, which orders probabilities the same way and
+     * keeps ties exact). Masked tokens and tokens whose probability underflows to 0 are left out.
      *
      * <p>Example: logits [2, 1, 0], T = 1 → probabilities [0.665, 0.245, 0.090]. topK = 2 → tokens [0, 1] with
      * [0.731, 0.269]. topP = 0.6 → token 0 alone (0.665 ≥ 0.6). topP = 0.7 → tokens [0, 1] again, because
@@ -36,36 +39,23 @@ public final class LogitsShaper {
         }
         double max = checkedMax(logits, offset, vocab);
         double temperature = params.temperature();
-        double[] weights = new double[vocab];
-        int[] candidates = new int[vocab];
-        int count = 0;
-        double total = 0.0;
-        for (int i = 0; i < vocab; i++) {
-            double w = Math.exp((logits[offset + i] - max) / temperature);
-            weights[i] = w;
-            if (w > 0.0) {
-                candidates[count++] = i;
-                total += w;
+        long[] ranked;
+        double massGoal = Double.POSITIVE_INFINITY; // top-p 1: keep every ranked token
+        if (params.topK() > 0 && params.topK() < vocab) {
+            // Top-k renormalises over the kept tokens only, so with a small k just k exponentials are needed.
+            ranked = TokenOrder.best(logits, offset, vocab, params.topK());
+            if (params.topP() < 1.0) {
+                // Top-p after top-k measures mass within the renormalised top-k set (as Hugging Face and vLLM do).
+                massGoal = params.topP() * sum(weights(logits, offset, ranked, max, temperature));
             }
-        }
-        TokenRanking ranking = new TokenRanking(weights, candidates, count);
-        int[] kept;
-        int keptCount;
-        if (params.topK() > 0 && params.topK() < count) {
-            // Top-k first; top-p then measures mass relative to the renormalised top-k set.
-            kept = new int[params.topK()];
-            double keptMass = 0.0;
-            for (int j = 0; j < kept.length; j++) {
-                kept[j] = ranking.next();
-                keptMass += weights[kept[j]];
-            }
-            keptCount = prefixReaching(kept, kept.length, weights, params.topP() * keptMass);
+        } else if (params.topP() < 1.0) {
+            massGoal = params.topP() * rowMass(logits, offset, vocab, max, temperature);
+            ranked = headReaching(logits, offset, vocab, max, temperature, massGoal);
         } else {
-            kept = new int[count];
-            keptCount = popUntilMass(ranking, kept, weights, params.topP() >= 1.0 ? Double.POSITIVE_INFINITY
-                    : params.topP() * total);
+            ranked = TokenOrder.all(logits, offset, vocab);
         }
-        return normalised(kept, keptCount, weights);
+        double[] weights = weights(logits, offset, ranked, max, temperature);
+        return normalised(ranked, weights, prefixReaching(weights, massGoal));
     }
 
     /** Index of the largest logit in the row, ties to the lowest id; NaN never wins. Returns a row-relative id. */
@@ -121,49 +111,80 @@ public final class LogitsShaper {
         }
     }
 
-    /** Pops ranked tokens into {@code kept} until their mass reaches {@code massGoal}; at least one. */
-    private static int popUntilMass(TokenRanking ranking, int[] kept, double[] weights, double massGoal) {
-        int n = 0;
-        double cumulative = 0.0;
-        do {
-            kept[n] = ranking.next();
-            cumulative += weights[kept[n]];
-            n++;
-        } while (cumulative < massGoal && ranking.hasNext());
-        return n;
+    /**
+     * Ranked tokens whose total weight reaches {@code massGoal}. Language models put most of the mass on a few
+     * tokens, so the best {@value #TOP_P_HEAD} usually suffice and the vocabulary is never sorted; a flat row costs
+     * one extra linear pass before ranking everything.
+     */
+    private static long[] headReaching(float[] logits, int offset, int vocab, double max, double temperature,
+            double massGoal) {
+        if (vocab > 4 * TOP_P_HEAD) {
+            long[] head = TokenOrder.best(logits, offset, vocab, TOP_P_HEAD);
+            if (sum(weights(logits, offset, head, max, temperature)) >= massGoal) {
+                return head;
+            }
+        }
+        return TokenOrder.all(logits, offset, vocab);
     }
 
-    /** Length of the shortest prefix of {@code ranked} whose mass reaches {@code massGoal}; at least one. */
-    private static int prefixReaching(int[] ranked, int count, double[] weights, double massGoal) {
+    /** exp((logit − max) / T) of each ranked token, in ranked order. */
+    private static double[] weights(float[] logits, int offset, long[] ranked, double max, double temperature) {
+        double[] weights = new double[ranked.length];
+        for (int j = 0; j < ranked.length; j++) {
+            weights[j] = Math.exp((logits[offset + TokenOrder.id(ranked[j])] - max) / temperature);
+        }
+        return weights;
+    }
+
+    /** The softmax denominator of the whole row (after max subtraction). */
+    private static double rowMass(float[] logits, int offset, int vocab, double max, double temperature) {
+        double mass = 0.0;
+        for (int i = 0; i < vocab; i++) {
+            mass += Math.exp((logits[offset + i] - max) / temperature);
+        }
+        return mass;
+    }
+
+    private static double sum(double[] values) {
+        double total = 0.0;
+        for (double v : values) {
+            total += v;
+        }
+        return total;
+    }
+
+    /** Length of the shortest prefix of {@code weights} whose sum reaches {@code massGoal}; at least one. */
+    private static int prefixReaching(double[] weights, double massGoal) {
         double cumulative = 0.0;
-        for (int j = 0; j < count; j++) {
-            cumulative += weights[ranked[j]];
+        for (int j = 0; j < weights.length; j++) {
+            cumulative += weights[j];
             if (cumulative >= massGoal) {
                 return j + 1;
             }
         }
-        return count;
+        return weights.length;
     }
 
-    private static SparseDistribution normalised(int[] ranked, int count, double[] weights) {
+    /** The first {@code count} ranked tokens, renormalised; the tail whose probability underflows to 0 is cut. */
+    private static SparseDistribution normalised(long[] ranked, double[] weights, int count) {
         double mass = 0.0;
         for (int j = 0; j < count; j++) {
-            mass += weights[ranked[j]];
+            mass += weights[j];
         }
         float[] probs = new float[count];
         int positive = 0;
-        // Descending order means the first float that underflows to 0 ends the support.
         while (positive < count) {
-            float p = (float) (weights[ranked[positive]] / mass);
+            float p = (float) (weights[positive] / mass);
             if (p == 0f) {
                 break;
             }
             probs[positive++] = p;
         }
         int[] tokens = new int[positive];
-        System.arraycopy(ranked, 0, tokens, 0, positive);
-        float[] trimmed = positive == count ? probs : Arrays.copyOf(probs, positive);
-        return new SparseDistribution(tokens, trimmed);
+        for (int j = 0; j < positive; j++) {
+            tokens[j] = TokenOrder.id(ranked[j]);
+        }
+        return new SparseDistribution(tokens, positive == count ? probs : Arrays.copyOf(probs, positive));
     }
 
     /** The row maximum; rejects rows a model should never produce (NaN, +Infinity, everything masked). */

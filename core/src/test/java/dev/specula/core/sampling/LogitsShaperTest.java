@@ -160,14 +160,18 @@ class LogitsShaperTest {
     @Test
     void matchesAFullSortReference() {
         Random random = new Random(11);
-        int[] vocabs = {1, 2, 7, 260, 5000, 151_936};
+        int[] vocabs = {1, 2, 7, 260, 5000, 20_000, 151_936};
         for (int vocab : vocabs) {
-            int cases = vocab > 10_000 ? 3 : 200;
+            int cases = vocab > 100_000 ? 3 : vocab > 10_000 ? 12 : 200;
             for (int c = 0; c < cases; c++) {
                 float[] logits = new float[vocab];
-                boolean coarse = random.nextBoolean(); // coarse logits create many exact ties
+                int kind = random.nextInt(3);
                 for (int i = 0; i < vocab; i++) {
-                    logits[i] = coarse ? random.nextInt(8) : (float) (random.nextGaussian() * 3);
+                    // coarse integer logits create many exact ties; spikes make the top-p head short, like an LM
+                    logits[i] = kind == 0 ? random.nextInt(8) : (float) (random.nextGaussian() * 3);
+                }
+                for (int spike = 0; kind == 2 && spike < 10; spike++) {
+                    logits[random.nextInt(vocab)] = 30f - spike;
                 }
                 int topK = random.nextInt(3) == 0 ? 0 : 1 + random.nextInt(Math.min(vocab + 2, 64));
                 double topP = random.nextInt(3) == 0 ? 1.0 : 0.05 + 0.95 * random.nextDouble();
@@ -195,17 +199,19 @@ class LogitsShaperTest {
             logits[i] = (float) random.nextGaussian();
         }
         SamplingParams params = params(0.8, 50, 0.95);
-        for (int i = 0; i < 20; i++) {
-            LogitsShaper.shape(logits, 0, logits.length, params); // warm-up
+        double bestMillisPerRow = Double.MAX_VALUE;
+        for (int batch = 0; batch < 8; batch++) { // the first batches warm up the JIT; the best batch counts
+            long start = System.nanoTime();
+            for (int i = 0; i < 10; i++) {
+                int size = LogitsShaper.shape(logits, 0, logits.length, params).size();
+                assertTrue(size >= 1 && size <= 50, () -> size + " tokens");
+            }
+            bestMillisPerRow = Math.min(bestMillisPerRow, (System.nanoTime() - start) / 1e6 / 10);
         }
-        long start = System.nanoTime();
-        int rows = 50;
-        for (int i = 0; i < rows; i++) {
-            assertEquals(50, LogitsShaper.shape(logits, 0, logits.length, params).size());
-        }
-        double millisPerRow = (System.nanoTime() - start) / 1e6 / rows;
-        // exp over the row dominates (~2 ms here); a full sort of the vocabulary would be several times that.
-        assertTrue(millisPerRow < 25, () -> millisPerRow + " ms per 150k row");
+        // One pass over the row with a 50-entry heap takes ~2 ms here; sorting all 150k tokens (plus 150k exp)
+        // takes ~20 ms or more.
+        double millisPerRow = bestMillisPerRow;
+        assertTrue(millisPerRow < 15, () -> millisPerRow + " ms per 150k row");
     }
 
     /** Obvious implementation: softmax everything, sort everything, cut, renormalise. */
@@ -232,7 +238,7 @@ class LogitsShaperTest {
         }
         int keep = ids.size();
         double cumulative = 0;
-        for (int j = 0; j < ids.size(); j++) {
+        for (int j = 0; j < ids.size() && params.topP() < 1.0; j++) {
             cumulative += w[ids.get(j)];
             if (cumulative >= params.topP() * mass) {
                 keep = j + 1;

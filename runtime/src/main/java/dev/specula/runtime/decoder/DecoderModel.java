@@ -9,6 +9,7 @@ import dev.specula.runtime.model.GenerationConfig;
 import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.model.ModelLoadException;
+import dev.specula.runtime.model.TokenizerFile;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,6 +29,7 @@ public final class DecoderModel implements AutoCloseable {
     private final ModelFolder folder;
     private final ModelConfig config;
     private final GenerationConfig generationConfig;
+    private final TokenizerFile tokenizerFile;
     private final GraphSignature signature;
     private final OrtEnvironment env;
     private final OrtSession session;
@@ -38,11 +40,12 @@ public final class DecoderModel implements AutoCloseable {
     private final OnnxTensor useCacheFalse;
 
     private DecoderModel(ModelFolder folder, ModelConfig config, GenerationConfig generationConfig,
-                         GraphSignature signature, OrtEnvironment env, OrtSession session, String executionProvider)
+                         TokenizerFile tokenizerFile, GraphSignature signature, OrtEnvironment env, OrtSession session, String executionProvider)
             throws OrtException {
         this.folder = folder;
         this.config = config;
         this.generationConfig = generationConfig;
+        this.tokenizerFile = tokenizerFile;
         this.signature = signature;
         this.env = env;
         this.session = session;
@@ -67,7 +70,8 @@ public final class DecoderModel implements AutoCloseable {
     /** Loads and validates a model; every problem is a {@link ModelLoadException} naming what is wrong. */
     public static DecoderModel load(ModelFolder folder, ExecutionSettings settings) {
         ModelConfig config = folder.config();
-        GenerationConfig generation = folder.generationConfig();
+        TokenizerFile tokenizerFile = folder.tokenizerFile();
+        GenerationConfig generation = GenerationConfig.read(folder, config, tokenizerFile);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession session = null;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
@@ -92,7 +96,7 @@ public final class DecoderModel implements AutoCloseable {
                         + e.getMessage(), e);
             }
             GraphSignature signature = GraphSignature.discover(session, config, folder);
-            return new DecoderModel(folder, config, generation, signature, env, session, provider);
+            return new DecoderModel(folder, config, generation, tokenizerFile, signature, env, session, provider);
         } catch (OrtException e) {
             closeQuietly(session);
             throw new ModelLoadException(folder.root(), "ONNX Runtime error while inspecting the graph: "
@@ -118,6 +122,11 @@ public final class DecoderModel implements AutoCloseable {
 
     public GenerationConfig generationConfig() {
         return generationConfig;
+    }
+
+    /** The folder's tokenizer.json as data (hash, special tokens), for vocabulary checks between models. */
+    public TokenizerFile tokenizerFile() {
+        return tokenizerFile;
     }
 
     public GraphSignature signature() {

@@ -11,17 +11,24 @@ public final class SharedVocabulary {
     private SharedVocabulary() {
     }
 
-    /** @throws VocabularyMismatchException naming both folders when they differ */
+    /** Reads both folders' files and compares them. */
     public static void require(ModelFolder first, ModelFolder second) {
-        TokenizerFile a = first.tokenizerFile();
-        TokenizerFile b = second.tokenizerFile();
+        require(first, first.tokenizerFile(), first.config().vocabSize(),
+                second, second.tokenizerFile(), second.config().vocabSize());
+    }
+
+    /**
+     * Compares already-loaded tokenizer files and logits widths (what a loaded model holds).
+     *
+     * @throws VocabularyMismatchException naming both folders when they differ
+     */
+    public static void require(ModelFolder first, TokenizerFile a, int vocabA,
+                               ModelFolder second, TokenizerFile b, int vocabB) {
         if (!a.sha256().equals(b.sha256())) {
             throw new VocabularyMismatchException(first.root(), second.root(), "tokenizer.json SHA-256 "
                     + a.sha256() + " vs " + b.sha256() + " (tokenizer vocabulary " + a.vocabSize() + " vs "
                     + b.vocabSize() + ")");
         }
-        int vocabA = first.config().vocabSize();
-        int vocabB = second.config().vocabSize();
         if (vocabA != vocabB) {
             throw new VocabularyMismatchException(first.root(), second.root(),
                     "config.json vocab_size " + vocabA + " vs " + vocabB);

@@ -3,10 +3,11 @@ package dev.specula.verifier.engine;
 import dev.specula.core.loop.StopCondition;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.runtime.model.ModelFolder;
-import dev.specula.runtime.onnx.DecoderModel;
-import dev.specula.runtime.onnx.ExecutionSettings;
+import dev.specula.runtime.decoder.DecoderModel;
+import dev.specula.runtime.decoder.ExecutionSettings;
 import dev.specula.runtime.speculation.VerifierSession;
 import dev.specula.service.error.InvalidRequestException;
+import dev.specula.service.validation.GenerationLimits;
 import dev.specula.verifier.config.VerifierProperties;
 
 /**
@@ -17,14 +18,16 @@ public final class VerifierEngine implements AutoCloseable {
     private final DecoderModel model;
     private final ModelFolder folder;
     private final SessionRegistry sessions;
-    private final int maxNewTokensCap;
+    private final GenerationLimits limits;
     private final int[] stopTokens;
 
     public VerifierEngine(VerifierProperties properties) {
         this.folder = ModelFolder.open(properties.modelPath());
-        this.model = DecoderModel.load(folder, ExecutionSettings.cpu(properties.intraOpThreads()));
+        this.model = DecoderModel.load(folder, properties.intraOpThreads() == 0 ? ExecutionSettings.defaults()
+                : ExecutionSettings.defaults().withIntraOpThreads(properties.intraOpThreads()));
         this.sessions = new SessionRegistry(properties.maxSessions());
-        this.maxNewTokensCap = properties.maxNewTokensCap();
+        this.limits = new GenerationLimits(model.config().vocabSize(), model.config().maxPositionEmbeddings(),
+                properties.maxNewTokensCap());
         this.stopTokens = folder.generationConfig().eosTokenIds();
     }
 
@@ -41,7 +44,7 @@ public final class VerifierEngine implements AutoCloseable {
         }
         sessions.admit();
         try {
-            return new ActiveSession(new VerifierSession(model, prompt, params), sessions);
+            return new ActiveSession(VerifierSession.open(model, prompt, params), sessions);
         } catch (RuntimeException e) {
             sessions.release();
             throw e;
@@ -49,23 +52,7 @@ public final class VerifierEngine implements AutoCloseable {
     }
 
     public void validate(int[] prompt, int maxNewTokens) {
-        if (prompt.length == 0) {
-            throw new InvalidRequestException("prompt is empty: at least one token is needed");
-        }
-        int vocab = vocabSize();
-        for (int token : prompt) {
-            if (token < 0 || token >= vocab) {
-                throw new InvalidRequestException("token id " + token + " outside the vocabulary [0, " + vocab + ")");
-            }
-        }
-        if (maxNewTokens <= 0 || maxNewTokens > maxNewTokensCap) {
-            throw new InvalidRequestException("max_new_tokens must be in 1.." + maxNewTokensCap + ", got " + maxNewTokens);
-        }
-        int context = maxContext();
-        if (prompt.length + maxNewTokens > context) {
-            throw new InvalidRequestException("prompt (" + prompt.length + " tokens) + max_new_tokens (" + maxNewTokens
-                    + ") exceeds the model context of " + context + " tokens");
-        }
+        limits.check(prompt, maxNewTokens);
     }
 
     public StopCondition stopCondition(int maxNewTokens, boolean ignoreEos) {

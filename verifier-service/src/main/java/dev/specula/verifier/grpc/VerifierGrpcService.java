@@ -43,7 +43,7 @@ public class VerifierGrpcService extends VerifierGrpc.VerifierImplBase {
         var params = ProtoMapping.sampling(request.getSampling());
         try (ActiveSession session = engine.open(prompt, params, request.getMaxNewTokens(), "")) {
             GenerationStreamer.stream(NoDrafts.INSTANCE, session.session(), new FixedDraftLength(0), prompt, params,
-                    engine.stopCondition(request.getMaxNewTokens(), false), Mode.MODE_TARGET_ONLY, out);
+                    engine.stopCondition(request.getMaxNewTokens(), request.getIgnoreEos()), Mode.MODE_TARGET_ONLY, out);
         }
     }
 }

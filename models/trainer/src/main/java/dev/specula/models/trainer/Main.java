@@ -107,6 +107,7 @@ public final class Main {
         s.warmupSteps = Integer.parseInt(a.getOrDefault("warmup", "150"));
         s.seed = Long.parseLong(a.getOrDefault("seed", "1"));
         s.evalEvery = Integer.parseInt(a.getOrDefault("eval-every", "250"));
+        s.logEvery = Integer.parseInt(a.getOrDefault("log-every", "25"));
         return s;
     }
 

@@ -72,6 +72,7 @@ public final class Trainer {
         double progress = 0;
         long windowTokens = 0;
         long windowStart = start;
+        long optNanos = 0;
         try (AdamW opt = new AdamW(manager, model.params, 0.9f, 0.95f, s.weightDecay, s.clip)) {
             while (progress < 1.0) {
                 boolean longStep = s.longSeq > 0 && s.longEvery > 0 && step % s.longEvery == s.longEvery - 1;
@@ -91,7 +92,9 @@ public final class Trainer {
                         gc.backward(l);
                         loss = l.getFloat();
                     }
+                    long tOpt = System.nanoTime();
                     gradNorm = opt.step(lr);
+                    optNanos += System.nanoTime() - tOpt;
                 }
                 step++;
                 tokens += (long) batch * seq;
@@ -107,8 +110,9 @@ public final class Trainer {
                     double tps = windowTokens / ((now - windowStart) / 1e9);
                     String extra = objective instanceof Distillation
                             ? String.format(Locale.ROOT, " kl %.4f ce %.4f", ((Distillation) objective).lastKl, ((Distillation) objective).lastCe) : "";
-                    System.out.printf(Locale.ROOT, "%s step %d tokens %d loss %.4f ema %.4f%s lr %.2e gnorm %.2f %.0f tok/s %.1f min%n",
-                            model.cfg.name, step, tokens, loss, emaLoss, extra, lr, gradNorm, tps, minutes);
+                    System.out.printf(Locale.ROOT, "%s step %d tokens %d loss %.4f ema %.4f%s lr %.2e gnorm %.2f %.0f tok/s (optimizer %.0f%%) %.1f min%n",
+                            model.cfg.name, step, tokens, loss, emaLoss, extra, lr, gradNorm, tps, 100.0 * optNanos / (now - windowStart), minutes);
+                    optNanos = 0;
                     windowTokens = 0;
                     windowStart = now;
                 }

@@ -1,0 +1,37 @@
+package dev.specula.drafter.config;
+
+import dev.specula.drafter.engine.DrafterEngine;
+import dev.specula.service.error.StatusMapping;
+import io.grpc.ManagedChannel;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.grpc.client.GrpcChannelFactory;
+
+/** Wires the verifier channel (by logical name), the engine and error mapping. */
+@Configuration(proxyBeanMethods = false)
+public class DrafterConfiguration {
+
+    /** The channel factory owns the channel and shuts it down with the context. */
+    @Bean(destroyMethod = "")
+    ManagedChannel verifierChannel(GrpcChannelFactory channels) {
+        return channels.createChannel("verifier");
+    }
+
+    @Bean(destroyMethod = "close")
+    DrafterEngine drafterEngine(DrafterProperties properties, ManagedChannel verifierChannel) {
+        return new DrafterEngine(properties, verifierChannel);
+    }
+
+    @Bean
+    StatusMapping statusMapping() {
+        return new StatusMapping();
+    }
+
+    /** "model" health: the engine bean exists only once the draft model loaded. */
+    @Bean
+    HealthIndicator modelHealthIndicator(DrafterEngine engine) {
+        return () -> Health.up().withDetail("vocab", engine.vocabSize()).build();
+    }
+}

@@ -1,0 +1,34 @@
+package dev.specula.drafter.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Drafter configuration ({@code specula.drafter.*}), mapped 1:1 from Helm values. The verifier endpoint is the
+ * gRPC client channel named {@code verifier} ({@code spring.grpc.client.channel.verifier.target}).
+ *
+ * @param modelPath          folder of the draft model (shares the verifier's tokenizer)
+ * @param defaultDraftLength k when a request does not choose one
+ * @param maxDraftLength     largest k a request may ask for
+ * @param maxNewTokensCap    largest max_new_tokens a request may ask for
+ * @param roundTimeout       how long to wait for one verdict before failing the request
+ * @param intraOpThreads     ONNX Runtime intra-op threads; 0 = available processors
+ */
+@ConfigurationProperties("specula.drafter")
+public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxDraftLength, int maxNewTokensCap,
+                                Duration roundTimeout, int intraOpThreads) {
+
+    public DrafterProperties {
+        if (modelPath == null) {
+            throw new IllegalArgumentException("specula.drafter.model-path must be set");
+        }
+        if (defaultDraftLength < 1 || maxDraftLength < defaultDraftLength || maxNewTokensCap <= 0) {
+            throw new IllegalArgumentException("specula.drafter: need 1 <= default-draft-length <= max-draft-length "
+                    + "and max-new-tokens-cap > 0");
+        }
+        if (roundTimeout == null || roundTimeout.isNegative() || roundTimeout.isZero() || intraOpThreads < 0) {
+            throw new IllegalArgumentException("specula.drafter: round-timeout must be positive, intra-op-threads >= 0");
+        }
+    }
+}

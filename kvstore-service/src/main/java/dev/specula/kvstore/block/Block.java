@@ -1,0 +1,34 @@
+package dev.specula.kvstore.block;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * One KV-cache block: opaque payload bytes in a named codec, covering {@code tokenCount} tokens.
+ *
+ * @param crc32c  CRC32C of the payload as the writer computed it; the store checks it on write and on every read
+ * @param payload read-only view positioned at the first byte; {@link #payload()} hands out independent duplicates
+ */
+public record Block(BlockKey key, String codec, int tokenCount, int crc32c, ByteBuffer payload) {
+
+    public Block {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(codec, "codec");
+        payload = payload.slice().asReadOnlyBuffer();
+    }
+
+    /** A duplicate, so a reader moving its position never disturbs another reader or the record's equality. */
+    @Override
+    public ByteBuffer payload() {
+        return payload.duplicate();
+    }
+
+    public int size() {
+        return payload.remaining();
+    }
+
+    /** True when the payload still hashes to the checksum it was written with. */
+    public boolean intact() {
+        return Checksums.crc32c(payload) == crc32c;
+    }
+}

@@ -1,0 +1,2 @@
+/** Micrometer meters of the KV store, exported by Prometheus as {@code specula_kvstore_*}. */
+package dev.specula.kvstore.metrics;

@@ -1,0 +1,122 @@
+package dev.specula.launcher.cli;
+
+import com.google.gson.GsonBuilder;
+import dev.specula.client.remote.GenerationMode;
+import dev.specula.client.remote.RemoteRequest;
+import dev.specula.client.remote.RemoteResult;
+import dev.specula.client.remote.RouterClient;
+import dev.specula.core.sampling.SamplingParams;
+import dev.specula.launcher.mesh.LocalMesh;
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code specula generate}: starts the four services in this JVM on free loopback ports, generates through the
+ * router over gRPC, then runs the same prompt target-only to show what speculation bought.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate text with the bundled models through the local mesh.")
+public final class GenerateCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "PROMPT", description = "Text to continue.")
+    String prompt;
+
+    @Option(names = "--mode", defaultValue = "speculative",
+            description = "speculative | target-only | draft-only (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--max-tokens", defaultValue = "128", description = "New tokens (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--top-p", defaultValue = "1", description = "Nucleus mass (default: ${DEFAULT-VALUE}).")
+    double topP;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "0 = off (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Request seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--draft-length", defaultValue = "0", description = "Fixed k; 0 = server default.")
+    int draftLength;
+
+    @Option(names = "--json", description = "Print one JSON object instead of text and stats.")
+    boolean json;
+
+    @Mixin
+    ModelOptions models;
+
+    @Override
+    public Integer call() {
+        PrintStream out = System.out;
+        GenerationMode requested = GenerationMode.parse(mode);
+        RemoteRequest request = new RemoteRequest(prompt, requested, maxTokens,
+                new SamplingParams(temperature, topK, topP, seed), draftLength, false);
+        try (LocalMesh mesh = LocalMesh.start(models.meshOptions());
+             RouterConnection connection = new RouterConnection(mesh.router().grpcPort())) {
+            RouterClient client = connection.client();
+            warmUp(client, request);
+            if (!json) {
+                out.print(prompt);
+                out.flush();
+            }
+            RemoteResult result = client.generate(request, piece -> {
+                if (!json) {
+                    out.print(piece);
+                    out.flush();
+                }
+                return true;
+            });
+            RemoteResult baseline = requested == GenerationMode.TARGET_ONLY ? result
+                    : client.generate(request.withMode(GenerationMode.TARGET_ONLY), piece -> true);
+            report(out, result, baseline);
+        }
+        return 0;
+    }
+
+    /** One short run per mode first, so JIT and ONNX Runtime warm-up do not bias the comparison. */
+    private static void warmUp(RouterClient client, RemoteRequest request) {
+        client.generate(request.withMaxTokens(8), piece -> true);
+        client.generate(request.withMode(GenerationMode.TARGET_ONLY).withMaxTokens(8), piece -> true);
+    }
+
+    private void report(PrintStream out, RemoteResult result, RemoteResult baseline) {
+        if (json) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("text", result.text());
+            fields.put("mode", result.mode().label());
+            fields.put("tokens", result.completionTokens());
+            fields.put("acceptance_rate", result.acceptanceRate());
+            fields.put("mean_accepted_length", result.meanAcceptanceLength());
+            fields.put("tokens_per_second", result.tokensPerSecond());
+            fields.put("target_only_tokens_per_second", baseline.tokensPerSecond());
+            fields.put("finish_reason", result.finishReason());
+            if (!result.fallbackReason().isEmpty()) {
+                fields.put("fallback_reason", result.fallbackReason());
+            }
+            out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(fields));
+            return;
+        }
+        out.println();
+        out.println();
+        out.printf("mode: %s   tokens: %d   finish: %s%n", result.mode().label(), result.completionTokens(),
+                result.finishReason());
+        if (!result.fallbackReason().isEmpty()) {
+            out.println("fallback: " + result.fallbackReason());
+        }
+        out.printf("acceptance rate: %.3f   mean accepted length: %.2f%n", result.acceptanceRate(),
+                result.meanAcceptanceLength());
+        out.printf("tokens/s: %.1f   target-only tokens/s (same prompt): %.1f   ratio: %.2fx%n",
+                result.tokensPerSecond(), baseline.tokensPerSecond(),
+                result.tokensPerSecond() / Math.max(1e-9, baseline.tokensPerSecond()));
+    }
+}

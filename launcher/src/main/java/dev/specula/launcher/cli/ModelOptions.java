@@ -1,0 +1,26 @@
+package dev.specula.launcher.cli;
+
+import dev.specula.launcher.mesh.MeshOptions;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Which model pair the local mesh serves: the bundled pair unless told otherwise. */
+public final class ModelOptions {
+
+    @Option(names = "--drafter-model", description = "Draft model folder (default: models/bundled/drafter).")
+    Path drafter;
+
+    @Option(names = "--verifier-model", description = "Target model folder (default: models/bundled/verifier).")
+    Path verifier;
+
+    @Option(names = "--log-level", defaultValue = "WARN", description = "Services' log level (default: ${DEFAULT-VALUE}).")
+    String logLevel;
+
+    public MeshOptions meshOptions() {
+        Path root = SpeculaHome.root();
+        return new MeshOptions(
+                drafter != null ? drafter : root.resolve("models/bundled/drafter"),
+                verifier != null ? verifier : root.resolve("models/bundled/verifier"),
+                0, 0, logLevel);
+    }
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Rebuilds everything under models/ from scratch, offline, on CPU:
+#   byte tokenizer -> test-tiny (random weights) -> verifier (trained on JDK Java sources)
+#   -> drafter (distilled from the verifier) -> ONNX export + parity checks + step-cost probes
+#   -> greedy acceptance + long-context loss -> model cards.
+# Default budget: ~60 minutes on a 2-core machine (35 min verifier, 15 min drafter, ~8 min export/probes).
+#
+# Usage: models/build-models.sh [--verifier-minutes N] [--drafter-minutes N] [--corpus PATH]
+#                               [--steps "tiny verifier drafter export evaluate cards"] [--work DIR]
+#   --steps picks a subset, e.g. --steps "tiny" (seconds) or --steps "export evaluate cards" (reuse checkpoints).
+# Any step failing (including an ONNX/DJL parity mismatch above 1e-4) fails the command.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+MODELS="$ROOT/models"
+WORK="$MODELS/trainer/work"
+CORPUS="/usr/lib/jvm/temurin-25-jdk-amd64/lib/src.zip"
+VERIFIER_MINUTES=35
+DRAFTER_MINUTES=15
+STEPS="tiny verifier drafter export evaluate cards"
+COMMAND="models/build-models.sh $*"
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --verifier-minutes) VERIFIER_MINUTES="$2"; shift 2 ;;
+    --drafter-minutes) DRAFTER_MINUTES="$2"; shift 2 ;;
+    --corpus) CORPUS="$2"; shift 2 ;;
+    --steps) STEPS="$2"; shift 2 ;;
+    --work) WORK="$2"; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+has_step() { [[ " $STEPS " == *" $1 "* ]]; }
+
+mkdir -p "$WORK"
+echo "== building the trainer"
+mvn -q -B -f "$MODELS/trainer/pom.xml" package -DskipTests
+# Run from the packaged jar (a snapshot), so rebuilding the sources mid-run cannot change a running step.
+CP="$MODELS/trainer/target/specula-model-trainer-0.1.0.jar:$(cat "$MODELS/trainer/target/classpath.txt")"
+run() { java -Xmx8g -Dai.djl.offline=true -cp "$CP" dev.specula.models.trainer.Main "$@"; }
+
+if has_step tiny; then
+  echo "== test-tiny (random weights)"
+  run tiny --out "$MODELS/test-tiny"
+fi
+if has_step verifier; then
+  echo "== training the verifier for $VERIFIER_MINUTES min (log: $WORK/verifier.log)"
+  run train --preset verifier --corpus "$CORPUS" --work "$WORK" --minutes "$VERIFIER_MINUTES" \
+      --lr 1e-3 --long-seq 2048 --long-every 12 --eval-every 200 --log-every 10 | tee "$WORK/verifier.log"
+fi
+if has_step drafter; then
+  echo "== distilling the drafter for $DRAFTER_MINUTES min (log: $WORK/drafter.log)"
+  run distill --preset drafter --teacher-preset verifier --corpus "$CORPUS" --work "$WORK" --minutes "$DRAFTER_MINUTES" \
+      --lr 2e-3 --alpha 0.9 --long-seq 2048 --long-every 12 --eval-every 500 --log-every 25 | tee "$WORK/drafter.log"
+fi
+if has_step export; then
+  echo "== exporting + parity + step cost"
+  run export --preset verifier --corpus "$CORPUS" --work "$WORK" --out "$MODELS/bundled/verifier"
+  run export --preset drafter --corpus "$CORPUS" --work "$WORK" --out "$MODELS/bundled/drafter"
+  cmp "$MODELS/bundled/verifier/tokenizer.json" "$MODELS/bundled/drafter/tokenizer.json"
+fi
+if has_step evaluate; then
+  echo "== acceptance and long-context loss"
+  run evaluate --corpus "$CORPUS" --work "$WORK" --verifier "$MODELS/bundled/verifier" --drafter "$MODELS/bundled/drafter"
+fi
+if has_step cards; then
+  echo "== model cards"
+  run cards --work "$WORK" --verifier "$MODELS/bundled/verifier" --drafter "$MODELS/bundled/drafter" --command "$COMMAND"
+fi
+echo "== done"

@@ -1,0 +1,49 @@
+package dev.specula.router.config;
+
+import dev.specula.router.backend.MeshBackends;
+import dev.specula.router.plan.GenerationService;
+import dev.specula.router.plan.RequestValidator;
+import dev.specula.runtime.model.ModelConfig;
+import dev.specula.runtime.model.ModelFolder;
+import dev.specula.runtime.tokenizer.TextTokenizer;
+import dev.specula.service.error.StatusMapping;
+import dev.specula.service.validation.GenerationLimits;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.grpc.client.GrpcChannelFactory;
+
+/** Wires tokenizer, validation, backends (channels by logical name) and the generation path. */
+@Configuration(proxyBeanMethods = false)
+public class RouterConfiguration {
+    /** Matches the drafter's default cap on k. */
+    static final int MAX_DRAFT_LENGTH = 16;
+
+    @Bean(destroyMethod = "close")
+    TextTokenizer tokenizer(RouterProperties properties) {
+        return TextTokenizer.load(ModelFolder.open(properties.modelPath()));
+    }
+
+    @Bean
+    RequestValidator requestValidator(RouterProperties properties, TextTokenizer tokenizer) {
+        ModelConfig config = ModelFolder.open(properties.modelPath()).config();
+        return new RequestValidator(tokenizer,
+                new GenerationLimits(config.vocabSize(), config.maxPositionEmbeddings(), properties.maxTokensCap()),
+                properties.defaultDraftLength(), MAX_DRAFT_LENGTH);
+    }
+
+    @Bean
+    MeshBackends meshBackends(GrpcChannelFactory channels, RouterProperties properties) {
+        return new MeshBackends(channels.createChannel("drafter"), channels.createChannel("verifier"),
+                properties.requestTimeout());
+    }
+
+    @Bean
+    GenerationService generationService(MeshBackends backends, TextTokenizer tokenizer, RouterProperties properties) {
+        return new GenerationService(backends, tokenizer, properties.fallbackToTargetOnly());
+    }
+
+    @Bean
+    StatusMapping statusMapping() {
+        return new StatusMapping();
+    }
+}

@@ -1,0 +1,75 @@
+package dev.specula.router.plan;
+
+import dev.specula.core.loop.FinishReason;
+import dev.specula.router.backend.BackendStream;
+import dev.specula.router.backend.MeshBackends;
+import dev.specula.runtime.tokenizer.StreamingDetokenizer;
+import dev.specula.runtime.tokenizer.TextTokenizer;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+
+/**
+ * Runs one planned request on the mesh and streams text to a sink. The one code path behind every front door.
+ *
+ * <p>Fallback: when a speculative request cannot reach a drafter before its first token, it runs target-only
+ * on the verifier instead, and the completion says so. Output is unchanged in distribution (greedy: identical),
+ * since speculation is lossless.
+ */
+public final class GenerationService {
+    private final MeshBackends backends;
+    private final TextTokenizer tokenizer;
+    private final boolean fallbackToTargetOnly;
+
+    public GenerationService(MeshBackends backends, TextTokenizer tokenizer, boolean fallbackToTargetOnly) {
+        this.backends = backends;
+        this.tokenizer = tokenizer;
+        this.fallbackToTargetOnly = fallbackToTargetOnly;
+    }
+
+    public void generate(GenerationRequest request, GenerationSink sink) {
+        long start = System.nanoTime();
+        RequestMode mode = request.mode();
+        String fallbackReason = "";
+        BackendStream stream = backends.start(request, mode);
+        int[] ids;
+        try {
+            ids = stream.nextChunk();
+        } catch (StatusRuntimeException e) {
+            if (mode != RequestMode.SPECULATIVE || !fallbackToTargetOnly || !unreachable(e)) {
+                throw e;
+            }
+            fallbackReason = "drafter unavailable (" + e.getStatus().getCode() + "): decoded target-only";
+            mode = RequestMode.TARGET_ONLY;
+            stream = backends.start(request, mode);
+            ids = stream.nextChunk();
+        }
+        StreamingDetokenizer text = tokenizer.newDetokenizer();
+        int completionTokens = 0;
+        while (ids != null) {
+            completionTokens += ids.length;
+            if (!sink.chunk(new Chunk(ids, text.push(ids)))) {
+                stream.cancel();
+                sink.complete(new Completion(mode, FinishReason.CANCELLED, request.promptTokens().length,
+                        completionTokens, null, fallbackReason, seconds(start)));
+                return;
+            }
+            ids = stream.nextChunk();
+        }
+        String tail = text.flush();
+        if (!tail.isEmpty()) {
+            sink.chunk(new Chunk(new int[0], tail));
+        }
+        sink.complete(new Completion(mode, stream.finishReason(), request.promptTokens().length, completionTokens,
+                stream.stats(), fallbackReason, seconds(start)));
+    }
+
+    /** Failures that mean "nobody answered", as opposed to the backend refusing the request. */
+    private static boolean unreachable(StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
+    }
+
+    private static double seconds(long start) {
+        return (System.nanoTime() - start) / 1e9;
+    }
+}

@@ -1,0 +1,124 @@
+package dev.specula.runtime.speculation;
+
+import dev.specula.core.loop.Draft;
+import dev.specula.core.loop.VerifierChannel;
+import dev.specula.core.sampling.SamplingParams;
+import dev.specula.core.verify.DraftVerifier;
+import dev.specula.core.verify.Verdict;
+import dev.specula.runtime.decoder.DecoderModel;
+import dev.specula.runtime.decoder.DecoderSession;
+import java.util.Arrays;
+
+/**
+ * A target model as a {@link VerifierChannel}: the per-session logic of the verifier service, and the
+ * in-process baseline of the benchmarks.
+ *
+ * <p>Invariant between rounds: the KV cache holds the committed tokens except the last one — the
+ * <em>pending</em> token, whose logits row predicts the first drafted position. A round feeds, in ONE
+ * forward, the committed tokens not yet in the cache (the prompt on the first round, unchecked context in
+ * entropy-adaptive mode), the pending token and the k drafts; the last k + 1 logits rows go to
+ * {@link DraftVerifier} with firstPosition = committed length. Afterwards the cache is truncated to the new
+ * committed length minus one: accepted drafts stay cached, rejected ones are rolled back, and the
+ * recovered-or-bonus token becomes the new pending token.
+ *
+ * <p>Worked example, prompt [a b c], draft [x y z], verdict accepted 2 + recovered r: the first round feeds
+ * [a b c x y z] (6 tokens, rows 2..5 are verified), commits [a b c x y r], and truncates the cache to 5
+ * tokens [a b c x y]; the next round feeds [r, drafts...].
+ *
+ * <p>A failed round (bad token id, context overflow, model error) throws and changes nothing, so the caller
+ * may retry with a shorter draft. Not thread-safe: one stream at a time.
+ */
+public final class VerifierSession implements VerifierChannel {
+    private final DecoderSession kv;
+    private final SamplingParams params;
+    private final int vocab;
+    private int[] committed;
+    private int committedLength;
+
+    private VerifierSession(DecoderSession kv, int[] prompt, SamplingParams params) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt needs at least one token (e.g. BOS)");
+        }
+        this.kv = kv;
+        this.params = params;
+        this.vocab = kv.model().vocabSize();
+        this.committed = Arrays.copyOf(prompt, Math.max(64, prompt.length * 2));
+        this.committedLength = prompt.length;
+        if (kv.length() > prompt.length - 1) {
+            kv.truncate(prompt.length - 1);
+        }
+    }
+
+    /** Opens a session on {@code prompt}; the prompt is prefilled with the first round's forward. */
+    public static VerifierSession open(DecoderModel target, int[] prompt, SamplingParams params) {
+        return new VerifierSession(target.newSession(), prompt, params);
+    }
+
+    /**
+     * Resumes on a session whose KV already holds a prefix of {@code prompt} (restored from the KV store); the
+     * rest is prefilled with the first round. The caller guarantees the prefix; this session takes ownership.
+     */
+    public static VerifierSession resume(DecoderSession restored, int[] prompt, SamplingParams params) {
+        return new VerifierSession(restored, prompt, params);
+    }
+
+    @Override
+    public Verdict verify(int[] uncheckedContext, Draft draft) {
+        int cached = kv.length();
+        int n = committedLength + uncheckedContext.length;
+        int k = draft.length();
+        int[] feed = new int[n - cached + k];
+        int at = 0;
+        for (int i = cached; i < committedLength; i++) {
+            feed[at++] = committed[i];
+        }
+        System.arraycopy(uncheckedContext, 0, feed, at, uncheckedContext.length);
+        at += uncheckedContext.length;
+        System.arraycopy(draft.tokens(), 0, feed, at, k);
+        float[] logits = kv.forwardLast(feed, k + 1);
+        Verdict verdict;
+        try {
+            verdict = DraftVerifier.verify(draft, logits, vocab, params, n);
+        } catch (RuntimeException e) {
+            kv.truncate(cached);
+            throw e;
+        }
+        append(uncheckedContext, uncheckedContext.length);
+        append(draft.tokens(), verdict.accepted());
+        append(new int[] {verdict.nextToken()}, 1);
+        kv.truncate(committedLength - 1);
+        return verdict;
+    }
+
+    /** The committed sequence (prompt + generated) as this verifier sees it. */
+    public int[] committed() {
+        return Arrays.copyOf(committed, committedLength);
+    }
+
+    public int committedLength() {
+        return committedLength;
+    }
+
+    /** Tokens in the KV cache: committed length − 1 after each round (the pending token is not cached). */
+    public int cachedLength() {
+        return kv.length();
+    }
+
+    /** The underlying KV session, e.g. to export blocks to the KV store. */
+    public DecoderSession kvSession() {
+        return kv;
+    }
+
+    @Override
+    public void close() {
+        kv.close();
+    }
+
+    private void append(int[] tokens, int count) {
+        if (committedLength + count > committed.length) {
+            committed = Arrays.copyOf(committed, Math.max(committedLength + count, committed.length * 2));
+        }
+        System.arraycopy(tokens, 0, committed, committedLength, count);
+        committedLength += count;
+    }
+}
