@@ -3,11 +3,16 @@
 #   byte tokenizer -> test-tiny (random weights) -> verifier (trained on JDK Java sources)
 #   -> drafter (distilled from the verifier) -> ONNX export + parity checks + step-cost probes
 #   -> greedy acceptance + long-context loss -> model cards.
-# Default budget: ~60 minutes on a 2-core machine (35 min verifier, 15 min drafter, ~8 min export/probes).
+# Default budget: ~60 minutes on a 2-core machine: verifier 35 min; the drafter's 25-min distillation starts
+# 15 min before the verifier ends (one PyTorch thread each, so the two use both cores), re-reading the
+# verifier checkpoint as it changes; then ~8 min of export, parity, probes and cards.
 #
-# Usage: models/build-models.sh [--verifier-minutes N] [--drafter-minutes N] [--corpus PATH]
-#                               [--steps "tiny verifier drafter export evaluate cards"] [--work DIR]
+# Usage: models/build-models.sh [--verifier-minutes N] [--drafter-minutes N] [--overlap-minutes N]
+#                               [--threads N] [--corpus PATH] [--work DIR]
+#                               [--steps "tiny verifier drafter export evaluate cards"]
 #   --steps picks a subset, e.g. --steps "tiny" (seconds) or --steps "export evaluate cards" (reuse checkpoints).
+#   --overlap-minutes 0 runs the two trainings one after the other; --threads sets PyTorch intra-op threads
+#   per training process (1 is best on a CPU shared with other builds: OpenMP barriers stall when oversubscribed).
 # Any step failing (including an ONNX/DJL parity mismatch above 1e-4) fails the command.
 set -euo pipefail
 
@@ -16,7 +21,9 @@ MODELS="$ROOT/models"
 WORK="$MODELS/trainer/work"
 CORPUS="/usr/lib/jvm/temurin-25-jdk-amd64/lib/src.zip"
 VERIFIER_MINUTES=35
-DRAFTER_MINUTES=15
+DRAFTER_MINUTES=25
+OVERLAP_MINUTES=15
+THREADS=1
 STEPS="tiny verifier drafter export evaluate cards"
 COMMAND="models/build-models.sh $*"
 
@@ -24,10 +31,12 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --verifier-minutes) VERIFIER_MINUTES="$2"; shift 2 ;;
     --drafter-minutes) DRAFTER_MINUTES="$2"; shift 2 ;;
+    --overlap-minutes) OVERLAP_MINUTES="$2"; shift 2 ;;
+    --threads) THREADS="$2"; shift 2 ;;
     --corpus) CORPUS="$2"; shift 2 ;;
     --steps) STEPS="$2"; shift 2 ;;
     --work) WORK="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -38,21 +47,39 @@ echo "== building the trainer"
 mvn -q -B -f "$MODELS/trainer/pom.xml" package -DskipTests
 # Run from the packaged jar (a snapshot), so rebuilding the sources mid-run cannot change a running step.
 CP="$MODELS/trainer/target/specula-model-trainer-0.1.0.jar:$(cat "$MODELS/trainer/target/classpath.txt")"
-run() { java -Xmx8g -Dai.djl.offline=true -cp "$CP" dev.specula.models.trainer.Main "$@"; }
+export OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS"
+run() {
+  java -Xmx8g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1 \
+       -cp "$CP" dev.specula.models.trainer.Main "$@"
+}
 
 if has_step tiny; then
   echo "== test-tiny (random weights)"
   run tiny --out "$MODELS/test-tiny"
 fi
+VERIFIER_PID=""
 if has_step verifier; then
   echo "== training the verifier for $VERIFIER_MINUTES min (log: $WORK/verifier.log)"
+  rm -f "$WORK/verifier.ckpt"
   run train --preset verifier --corpus "$CORPUS" --work "$WORK" --minutes "$VERIFIER_MINUTES" \
-      --lr 1e-3 --long-seq 2048 --long-every 12 --eval-every 200 --log-every 10 | tee "$WORK/verifier.log"
+      --lr 1.5e-3 --batch 8 --warmup 60 --long-seq 2048 --long-every 16 --eval-every 200 --log-every 10 \
+      > "$WORK/verifier.log" 2>&1 &
+  VERIFIER_PID=$!
+  if has_step drafter && [[ "$OVERLAP_MINUTES" -gt 0 ]]; then
+    sleep $(( (VERIFIER_MINUTES - OVERLAP_MINUTES) * 60 ))
+    while [[ ! -f "$WORK/verifier.ckpt" ]]; do sleep 10; done
+  else
+    wait "$VERIFIER_PID"; VERIFIER_PID=""
+  fi
 fi
 if has_step drafter; then
   echo "== distilling the drafter for $DRAFTER_MINUTES min (log: $WORK/drafter.log)"
-  run distill --preset drafter --teacher-preset verifier --corpus "$CORPUS" --work "$WORK" --minutes "$DRAFTER_MINUTES" \
-      --lr 2e-3 --alpha 0.9 --long-seq 2048 --long-every 12 --eval-every 500 --log-every 25 | tee "$WORK/drafter.log"
+  run distill --preset drafter --teacher-preset verifier --teacher-reload-minutes 2 --corpus "$CORPUS" --work "$WORK" \
+      --minutes "$DRAFTER_MINUTES" --lr 2e-3 --alpha 0.9 --batch 16 --warmup 100 --eval-every 500 --log-every 25 \
+      > "$WORK/drafter.log" 2>&1
+fi
+if [[ -n "$VERIFIER_PID" ]]; then
+  wait "$VERIFIER_PID"
 fi
 if has_step export; then
   echo "== exporting + parity + step cost"

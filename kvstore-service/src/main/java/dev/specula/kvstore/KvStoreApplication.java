@@ -1,17 +1,18 @@
 package dev.specula.kvstore;
 
-import org.springframework.boot.SpringApplication;
+import dev.specula.service.boot.ServiceMain;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
 /**
- * Entry point. Scans only {@code dev.specula.kvstore}, holds no static state, and takes all settings from its
- * environment, so the all-in-one launcher can start it next to the other services with
- * {@code new SpringApplicationBuilder(KvStoreApplication.class).properties(...)}.
+ * The KV store service. Scans only {@code dev.specula.kvstore} and holds no static state, so the all-in-one
+ * launcher can start it next to the other services in one JVM.
  */
 @SpringBootApplication
 public class KvStoreApplication {
+    /** Configuration file name: {@code kvstore.yaml} (see {@link ServiceMain}). */
+    public static final String CONFIG_NAME = "kvstore";
 
     public static void main(String[] args) {
-        SpringApplication.run(KvStoreApplication.class, args);
+        ServiceMain.run(KvStoreApplication.class, CONFIG_NAME, args);
     }
 }

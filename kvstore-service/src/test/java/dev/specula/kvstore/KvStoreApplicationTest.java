@@ -157,7 +157,7 @@ class KvStoreApplicationTest {
 
     /**
      * Launcher style. Ports go in as command-line arguments: SpringApplicationBuilder.properties(...) are default
-     * properties, which application.yaml's explicit ports would override.
+     * properties, which kvstore.yaml's explicit ports would override.
      */
     private Running start() {
         AtomicInteger grpcPort = new AtomicInteger(-1);
@@ -169,7 +169,7 @@ class KvStoreApplicationTest {
         ConfigurableApplicationContext context = new SpringApplicationBuilder(KvStoreApplication.class)
                 .properties("specula.kvstore.memory-bytes=4MB")
                 .listeners(portListener)
-                .run("--server.port=0", "--spring.grpc.server.port=0");
+                .run("--spring.config.name=" + KvStoreApplication.CONFIG_NAME, "--server.port=0", "--spring.grpc.server.port=0");
         int httpPort = context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
         ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", grpcPort.get()).usePlaintext().build();
         Running app = new Running(context, channel, httpPort);

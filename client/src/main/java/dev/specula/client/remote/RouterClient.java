@@ -55,7 +55,7 @@ public final class RouterClient {
                 if (!piece.isEmpty() && !onText.test(piece)) {
                     context.cancel(Status.CANCELLED.withDescription("cancelled by the caller").asRuntimeException());
                     return new RemoteResult(text.toString(), tokens.build().toArray(), request.mode(), "cancelled",
-                            0, 0, 0, 1, 0, "");
+                            0, 0, 0, 1, 0, 0, 0, 0, "");
                 }
             }
             throw Status.INTERNAL.withDescription("router stream ended without a summary").asRuntimeException();
@@ -89,6 +89,7 @@ public final class RouterClient {
         String finish = summary.getFinishReason().name().replace("FINISH_REASON_", "").toLowerCase(Locale.ROOT);
         return new RemoteResult(text, tokens, mode, finish, summary.getPromptTokens(), summary.getCompletionTokens(),
                 summary.getStats().getAcceptanceRate(), summary.getStats().getMeanAcceptanceLength(),
-                summary.getElapsedSeconds(), summary.getFallbackReason());
+                summary.getStats().getDrafts(), summary.getStats().getDraftTokens(),
+                summary.getStats().getAcceptedTokens(), summary.getElapsedSeconds(), summary.getFallbackReason());
     }
 }

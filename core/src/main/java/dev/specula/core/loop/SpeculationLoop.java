@@ -33,7 +33,15 @@ public final class SpeculationLoop {
             // Drafting past the budget is wasted work: the last round needs at most budget - 1 drafts.
             int k = Math.min(policy.nextLength(stats), budget - 1);
             Draft draft = k > 0 ? drafter.draft(committed, k, params) : Draft.EMPTY;
+            if (draft.length() > Math.max(k, 0)) {
+                throw new IllegalStateException("draft source returned " + draft.length() + " tokens, asked for " + k);
+            }
             Verdict verdict = verifier.verify(noContext, draft);
+            if (verdict.accepted() > draft.length()) {
+                // A remote verifier is input like any other: never index the draft with its word alone.
+                throw new IllegalStateException("verifier accepted " + verdict.accepted() + " of "
+                        + draft.length() + " drafted tokens");
+            }
             int[] roundTokens = roundTokens(draft, verdict);
             int emit = tokensToEmit(roundTokens, stop, budget);
             stats.recordRound(draft.length(), verdict.accepted(), emit);

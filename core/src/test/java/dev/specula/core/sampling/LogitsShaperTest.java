@@ -249,12 +249,19 @@ class LogitsShaperTest {
         for (int j = 0; j < keep; j++) {
             kept += w[ids.get(j)];
         }
-        int[] tokens = new int[keep];
-        float[] probs = new float[keep];
+        List<Integer> tokens = new ArrayList<>();
+        List<Float> probs = new ArrayList<>();
         for (int j = 0; j < keep; j++) {
-            tokens[j] = ids.get(j);
-            probs[j] = (float) (w[tokens[j]] / kept);
+            float p = (float) (w[ids.get(j)] / kept);
+            if (p > 0f) { // too small for a float: no mass
+                tokens.add(ids.get(j));
+                probs.add(p);
+            }
         }
-        return new SparseDistribution(tokens, probs);
+        float[] probArray = new float[probs.size()];
+        for (int j = 0; j < probArray.length; j++) {
+            probArray[j] = probs.get(j);
+        }
+        return new SparseDistribution(tokens.stream().mapToInt(Integer::intValue).toArray(), probArray);
     }
 }

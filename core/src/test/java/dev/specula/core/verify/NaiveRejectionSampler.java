@@ -13,8 +13,14 @@ import dev.specula.core.testing.Distributions;
  */
 final class NaiveRejectionSampler {
 
-    /** The correct rule, and a classic bug kept as a mutant so tests can show that the gates catch it. */
-    enum Variant { CORRECT, RECOVER_FROM_TARGET }
+    /** The correct rule, and classic bugs kept as mutants so that tests can show the gates catch them. */
+    enum Variant {
+        CORRECT,
+        /** Resamples a rejected position from the target instead of the residual (over-weights the draft's picks). */
+        RECOVER_FROM_TARGET,
+        /** Reuses the accept test's number for the recovered draw (correlated streams). */
+        SHARED_RANDOMNESS
+    }
 
     private NaiveRejectionSampler() {
     }
@@ -40,7 +46,7 @@ final class NaiveRejectionSampler {
             if (u < Math.min(1.0, target[x] / draft[x])) {
                 continue;
             }
-            double v = CounterRng.uniform(seed, position, Purpose.RECOVER);
+            double v = variant == Variant.SHARED_RANDOMNESS ? u : CounterRng.uniform(seed, position, Purpose.RECOVER);
             int recovered;
             if (variant == Variant.RECOVER_FROM_TARGET) {
                 recovered = sampleTarget(targetProbs[i], v);

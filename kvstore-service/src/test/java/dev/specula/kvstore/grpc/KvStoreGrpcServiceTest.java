@@ -45,6 +45,7 @@ import org.springframework.boot.test.context.SpringBootTest;
  * tenant and deletes what it wrote, so the shared 2 MiB store is empty when each test starts.
  */
 @SpringBootTest(properties = {
+        "spring.config.name=kvstore",
         "spring.grpc.server.inprocess.name=kvstore-grpc-service-test",
         "spring.grpc.server.port=0",
         "specula.kvstore.memory-bytes=2MB",

@@ -119,11 +119,13 @@ public final class BatchedForward {
                 }
                 Map<String, OnnxTensor> inputs = new HashMap<>();
                 Map<String, OnnxTensor> outputs = new HashMap<>();
-                inputs.put(GraphSignature.INPUT_IDS, own(OnnxTensor.createTensor(model.env(), ids, new long[] {batch, maxNew})));
-                inputs.put(GraphSignature.ATTENTION_MASK, own(OnnxTensor.createTensor(model.env(), mask, new long[] {batch, total})));
+                long[] tokenShape = {batch, maxNew};
+                inputs.put(GraphSignature.INPUT_IDS, own(OnnxTensor.createTensor(model.env(), ids, tokenShape)));
+                inputs.put(GraphSignature.ATTENTION_MASK,
+                        own(OnnxTensor.createTensor(model.env(), mask, new long[] {batch, total})));
                 if (signature.hasPositionIds()) {
                     inputs.put(GraphSignature.POSITION_IDS,
-                            own(OnnxTensor.createTensor(model.env(), positions, new long[] {batch, maxNew})));
+                            own(OnnxTensor.createTensor(model.env(), positions, tokenShape)));
                 }
                 if (signature.hasUseCacheBranch()) {
                     inputs.put(GraphSignature.USE_CACHE_BRANCH, model.useCacheBranch(maxPast > 0));
@@ -139,7 +141,8 @@ public final class BatchedForward {
                     String presentName = s % 2 == 0 ? GraphSignature.presentKey(s / 2) : GraphSignature.presentValue(s / 2);
                     long[] pastShape = {batch, heads, maxPast, signature.headDim()};
                     long[] presentShape = {batch, heads, total, signature.headDim()};
-                    inputs.put(pastName, own(OnnxTensor.createTensor(model.env(), past, pastShape, signature.kvType().javaType)));
+                    inputs.put(pastName, own(OnnxTensor.createTensor(model.env(), past, pastShape,
+                            signature.kvType().javaType)));
                     outputs.put(presentName, own(OnnxTensor.createTensor(model.env(), presents[s], presentShape,
                             signature.kvType().javaType)));
                 }

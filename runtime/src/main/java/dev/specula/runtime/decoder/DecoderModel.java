@@ -40,7 +40,8 @@ public final class DecoderModel implements AutoCloseable {
     private final OnnxTensor useCacheFalse;
 
     private DecoderModel(ModelFolder folder, ModelConfig config, GenerationConfig generationConfig,
-                         TokenizerFile tokenizerFile, GraphSignature signature, OrtEnvironment env, OrtSession session, String executionProvider)
+                         TokenizerFile tokenizerFile, GraphSignature signature, OrtEnvironment env, OrtSession session,
+                         String executionProvider)
             throws OrtException {
         this.folder = folder;
         this.config = config;

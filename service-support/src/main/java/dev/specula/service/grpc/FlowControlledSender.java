@@ -11,6 +11,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * Sends server-stream messages only when the transport is ready, blocking the (generation) thread otherwise.
  * A client that stops reading therefore stalls its own generation instead of making the server buffer without
  * bound; after {@code maxStall} the stream is failed with DEADLINE_EXCEEDED.
+ *
+ * <p>When the sending thread is the call's own handler thread, gRPC cannot deliver the on-ready callback until
+ * the handler returns, so readiness is also polled (every 10 ms). Generation streams send tiny messages and
+ * are rarely not ready; bulk streams (KV blocks) send from the on-ready callback instead.
  */
 public final class FlowControlledSender<T> {
     private final ServerCallStreamObserver<T> observer;
@@ -53,7 +57,7 @@ public final class FlowControlledSender<T> {
                             .withDescription("client stopped reading for " + maxStall.toMillis() + " ms")
                             .asRuntimeException();
                 }
-                ready.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
+                ready.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)), TimeUnit.NANOSECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -123,11 +123,13 @@ public final class Main {
                      : GptModel.random(cfg, manager, s.seed)) {
             System.out.println("training " + cfg + (distill ? " by distillation" : ""));
             Objective objective;
-            GptModel teacher = null;
+            Distillation teacher = null;
             if (distill) {
                 ModelConfig tcfg = ModelConfig.preset(a.getOrDefault("teacher-preset", "verifier"));
-                teacher = GptModel.load(tcfg, manager, work.resolve(tcfg.name + ".ckpt"));
-                objective = new Distillation(teacher, Float.parseFloat(a.getOrDefault("alpha", "0.9")));
+                teacher = new Distillation(manager, tcfg, work.resolve(tcfg.name + ".ckpt"),
+                        Float.parseFloat(a.getOrDefault("alpha", "0.9")),
+                        Double.parseDouble(a.getOrDefault("teacher-reload-minutes", "0")));
+                objective = teacher;
             } else {
                 objective = (logits, ids, labels) -> Objective.crossEntropy(logits, labels);
             }
@@ -137,6 +139,7 @@ public final class Main {
             summary.addProperty("objective", distill ? "distillation: alpha*KL(verifier||drafter) + (1-alpha)*CE, alpha="
                     + a.getOrDefault("alpha", "0.9") : "next-byte cross-entropy");
             summary.addProperty("corpus", corpus.toString());
+            if (teacher != null) summary.addProperty("teacher_checkpoints_used", teacher.teacherReloads);
             System.out.printf(Locale.ROOT, "%s done: %s%n", cfg.name, summary);
             metrics.merge(cfg.name, summary);
             metrics.save();

@@ -53,8 +53,11 @@ public final class Trainer {
     }
 
     float learningRate(int step, double progress) {
-        if (step < s.warmupSteps) {
-            return s.lr * (step + 1) / s.warmupSteps;
+        // Warm-up ends after warmupSteps or 3% of the budget, whichever comes first: on a slow shared CPU a
+        // fixed step count could eat a large part of a short run.
+        double warm = Math.max((step + 1.0) / s.warmupSteps, progress / 0.03);
+        if (warm < 1) {
+            return (float) (s.lr * warm);
         }
         double cos = 0.5 * (1 + Math.cos(Math.PI * Math.min(1.0, progress)));
         return (float) (s.lr * (s.minLrFrac + (1 - s.minLrFrac) * cos));

@@ -1,0 +1,43 @@
+package dev.specula.core.loop;
+
+import dev.specula.core.sampling.LogitsShaper;
+import dev.specula.core.sampling.SamplingParams;
+import dev.specula.core.sampling.SparseDistribution;
+
+/**
+ * A bigram "language model" pair over six tokens: the next-token logits of the target and of the draft are
+ * small deterministic functions of the previous token. The draft is a perturbed target, so it agrees often but not
+ * always (including, for some contexts, on the argmax) — like a real small model.
+ */
+final class ToyLanguageModel {
+    static final int VOCAB = 6;
+
+    private ToyLanguageModel() {
+    }
+
+    static float[] targetLogits(int previous) {
+        float[] logits = new float[VOCAB];
+        for (int v = 0; v < VOCAB; v++) {
+            // The bump on (previous + 1) sends greedy chains through every context, not into a fixed point.
+            double bump = v == (previous + 1) % VOCAB ? 1.0 : 0.0;
+            logits[v] = (float) (1.2 * Math.cos(0.9 * v + 1.3 * previous) + 0.1 * v + bump);
+        }
+        return logits;
+    }
+
+    static float[] draftLogits(int previous) {
+        float[] logits = targetLogits(previous);
+        for (int v = 0; v < VOCAB; v++) {
+            logits[v] += (float) (0.9 * Math.sin(2.1 * v + 0.7 * previous));
+        }
+        return logits;
+    }
+
+    static SparseDistribution target(int previous, SamplingParams params) {
+        return LogitsShaper.shape(targetLogits(previous), 0, VOCAB, params);
+    }
+
+    static SparseDistribution draft(int previous, SamplingParams params) {
+        return LogitsShaper.shape(draftLogits(previous), 0, VOCAB, params);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.specula.launcher.bench;
+
+import dev.specula.launcher.mesh.MeshOptions;
+
+/**
+ * Knobs shared by the scenarios.
+ *
+ * @param prompts     held-out prompts per arm
+ * @param maxTokens   tokens generated per prompt (fixed length: end-of-sequence is ignored)
+ * @param draftLength fixed k of the speculative arms
+ * @param promptChars approximate prompt length
+ */
+record BenchOptions(MeshOptions mesh, int prompts, int maxTokens, int draftLength, int promptChars) {
+}
