@@ -46,7 +46,7 @@ public final class LogitsShaper {
             ranked = TokenOrder.best(logits, offset, vocab, params.topK());
             if (params.topP() < 1.0) {
                 // Top-p after top-k measures mass within the renormalised top-k set (as Hugging Face and vLLM do).
-                massGoal = params.topP() * rowMass(logits, offset, vocab, max, temperature);
+                massGoal = params.topP() * sum(weights(logits, offset, ranked, max, temperature));
             }
         } else if (params.topP() < 1.0) {
             massGoal = params.topP() * rowMass(logits, offset, vocab, max, temperature);
