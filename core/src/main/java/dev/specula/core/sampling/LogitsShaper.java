@@ -10,7 +10,9 @@ import java.util.Objects;
  *
  * <p>All methods read the row {@code logits[offset .. offset + vocab)}. Arithmetic is in double precision with
  * the row maximum subtracted before {@code exp}, so huge or tiny logits neither overflow nor lose the head.
- * Logits may be {@code -Infinity} (masked tokens); NaN and {@code +Infinity} are rejected by {@link #shape}.
+ * Logits may be {@code -Infinity} (masked tokens). A row with NaN or {@code +Infinity}, or with every token
+ * masked, is a broken model output: every method except {@link #argmax} rejects it with an
+ * {@link IllegalArgumentException} rather than sample from it.
  */
 public final class LogitsShaper {
     /** Candidates tried first for top-p without top-k, before ranking a whole large vocabulary. */
@@ -39,22 +41,23 @@ public final class LogitsShaper {
         }
         double max = checkedMax(logits, offset, vocab);
         double temperature = params.temperature();
+        boolean truncateK = params.topK() > 0 && params.topK() < vocab;
+        boolean truncateP = params.topP() < 1.0;
         long[] ranked;
-        double massGoal = Double.POSITIVE_INFINITY; // top-p 1: keep every ranked token
-        if (params.topK() > 0 && params.topK() < vocab) {
+        double rowMassGoal = Double.NaN;
+        if (truncateK) {
             // Top-k renormalises over the kept tokens only, so with a small k just k exponentials are needed.
             ranked = TokenOrder.best(logits, offset, vocab, params.topK());
-            if (params.topP() < 1.0) {
-                // Top-p after top-k measures mass within the renormalised top-k set (as Hugging Face and vLLM do).
-                massGoal = params.topP() * sum(weights(logits, offset, ranked, max, temperature));
-            }
-        } else if (params.topP() < 1.0) {
-            massGoal = params.topP() * rowMass(logits, offset, vocab, max, temperature);
-            ranked = headReaching(logits, offset, vocab, max, temperature, massGoal);
+        } else if (truncateP) {
+            rowMassGoal = params.topP() * rowMass(logits, offset, vocab, max, temperature);
+            ranked = headReaching(logits, offset, vocab, max, temperature, rowMassGoal);
         } else {
             ranked = TokenOrder.all(logits, offset, vocab);
         }
         double[] weights = weights(logits, offset, ranked, max, temperature);
+        // Top-p after top-k measures mass within the renormalised top-k set (as Hugging Face and vLLM do).
+        double massGoal = !truncateP ? Double.POSITIVE_INFINITY
+                : truncateK ? params.topP() * sum(weights) : rowMassGoal;
         return normalised(ranked, weights, prefixReaching(weights, massGoal));
     }
 

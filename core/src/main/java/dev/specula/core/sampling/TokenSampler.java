@@ -20,7 +20,7 @@ public final class TokenSampler {
         double cumulative = 0.0;
         for (int i = 0; i < last; i++) {
             cumulative += d.prob(i);
-            if (u <= cumulative) {
+            if (u < cumulative) {
                 return d.token(i);
             }
         }

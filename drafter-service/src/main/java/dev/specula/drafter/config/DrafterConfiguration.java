@@ -1,6 +1,8 @@
 package dev.specula.drafter.config;
 
 import dev.specula.drafter.engine.DrafterEngine;
+import dev.specula.drafter.metrics.DrafterMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.specula.service.error.StatusMapping;
 import io.grpc.ManagedChannel;
 import org.springframework.boot.health.contributor.Health;
@@ -22,6 +24,11 @@ public class DrafterConfiguration {
     @Bean(destroyMethod = "close")
     DrafterEngine drafterEngine(DrafterProperties properties, ManagedChannel verifierChannel) {
         return new DrafterEngine(properties, verifierChannel);
+    }
+
+    @Bean
+    DrafterMetrics drafterMetrics(MeterRegistry registry) {
+        return new DrafterMetrics(registry);
     }
 
     @Bean

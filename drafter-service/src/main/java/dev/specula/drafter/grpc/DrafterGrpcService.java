@@ -1,8 +1,10 @@
 package dev.specula.drafter.grpc;
 
+import dev.specula.core.loop.GenerationOutcome;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.drafter.engine.DrafterEngine;
 import dev.specula.drafter.engine.Generation;
+import dev.specula.drafter.metrics.DrafterMetrics;
 import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.DraftGenerateRequest;
 import dev.specula.proto.v1.DrafterGrpc;
@@ -21,9 +23,11 @@ import org.springframework.stereotype.Service;
 public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
     private static final Duration MAX_STALL = Duration.ofSeconds(30);
     private final DrafterEngine engine;
+    private final DrafterMetrics metrics;
 
-    public DrafterGrpcService(DrafterEngine engine) {
+    public DrafterGrpcService(DrafterEngine engine, DrafterMetrics metrics) {
         this.engine = engine;
+        this.metrics = metrics;
     }
 
     @Override
@@ -38,8 +42,11 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
             case MODE_DRAFT_ONLY -> engine.draftOnly(prompt, params, request.getMaxNewTokens(), request.getIgnoreEos());
             default -> throw new InvalidRequestException("the drafter runs modes speculative and draft-only, not " + mode);
         }) {
-            GenerationStreamer.stream(generation.drafter(), generation.verifier(), generation.policy(), prompt, params,
-                    generation.stop(), mode, out);
+            long start = System.nanoTime();
+            GenerationOutcome outcome = GenerationStreamer.stream(generation.drafter(),
+                    metrics.timed(generation.verifier()), generation.policy(), prompt, params, generation.stop(), mode, out);
+            metrics.recordGeneration(mode == Mode.MODE_DRAFT_ONLY ? "draft-only" : "speculative", outcome,
+                    (System.nanoTime() - start) / 1e9);
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.specula.router.config;
 
 import dev.specula.router.backend.MeshBackends;
+import dev.specula.router.metrics.RouterMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.specula.router.plan.GenerationService;
 import dev.specula.router.plan.RequestValidator;
 import dev.specula.runtime.model.ModelConfig;
@@ -38,8 +40,14 @@ public class RouterConfiguration {
     }
 
     @Bean
-    GenerationService generationService(MeshBackends backends, TextTokenizer tokenizer, RouterProperties properties) {
-        return new GenerationService(backends, tokenizer, properties.fallbackToTargetOnly());
+    RouterMetrics routerMetrics(MeterRegistry registry) {
+        return new RouterMetrics(registry);
+    }
+
+    @Bean
+    GenerationService generationService(MeshBackends backends, TextTokenizer tokenizer, RouterProperties properties,
+                                        RouterMetrics metrics) {
+        return new GenerationService(backends, tokenizer, properties.fallbackToTargetOnly(), metrics);
     }
 
     @Bean

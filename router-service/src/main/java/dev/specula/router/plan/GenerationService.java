@@ -3,6 +3,7 @@ package dev.specula.router.plan;
 import dev.specula.core.loop.FinishReason;
 import dev.specula.router.backend.BackendStream;
 import dev.specula.router.backend.MeshBackends;
+import dev.specula.router.metrics.RouterMetrics;
 import dev.specula.runtime.tokenizer.StreamingDetokenizer;
 import dev.specula.runtime.tokenizer.TextTokenizer;
 import io.grpc.Status;
@@ -19,14 +20,37 @@ public final class GenerationService {
     private final MeshBackends backends;
     private final TextTokenizer tokenizer;
     private final boolean fallbackToTargetOnly;
+    private final RouterMetrics metrics;
 
-    public GenerationService(MeshBackends backends, TextTokenizer tokenizer, boolean fallbackToTargetOnly) {
+    public GenerationService(MeshBackends backends, TextTokenizer tokenizer, boolean fallbackToTargetOnly,
+                             RouterMetrics metrics) {
         this.backends = backends;
         this.tokenizer = tokenizer;
         this.fallbackToTargetOnly = fallbackToTargetOnly;
+        this.metrics = metrics;
     }
 
     public void generate(GenerationRequest request, GenerationSink sink) {
+        try {
+            run(request, new GenerationSink() {
+                @Override
+                public boolean chunk(Chunk chunk) {
+                    return sink.chunk(chunk);
+                }
+
+                @Override
+                public void complete(Completion completion) {
+                    metrics.recordCompletion(request.mode(), completion);
+                    sink.complete(completion);
+                }
+            });
+        } catch (StatusRuntimeException e) {
+            metrics.recordFailure(request.mode(), e.getStatus().getCode().name());
+            throw e;
+        }
+    }
+
+    private void run(GenerationRequest request, GenerationSink sink) {
         long start = System.nanoTime();
         RequestMode mode = request.mode();
         String fallbackReason = "";

@@ -24,8 +24,10 @@ public final class GenerationStreamer {
     private GenerationStreamer() {
     }
 
-    public static void stream(DraftSource drafter, VerifierChannel verifier, DraftLengthPolicy policy, int[] prompt,
-                       SamplingParams params, StopCondition stop, Mode mode, FlowControlledSender<GenerateEvent> out) {
+    /** @return how the generation ended, for the caller's metrics */
+    public static GenerationOutcome stream(DraftSource drafter, VerifierChannel verifier, DraftLengthPolicy policy,
+                                           int[] prompt, SamplingParams params, StopCondition stop, Mode mode,
+                                           FlowControlledSender<GenerateEvent> out) {
         long start = System.nanoTime();
         TokenSequence committed = new TokenSequence(prompt);
         GenerationOutcome outcome = new SpeculationLoop(drafter, verifier, policy).run(committed, params, stop,
@@ -45,5 +47,6 @@ public final class GenerationStreamer {
                 .setStats(ProtoMapping.stats(stats))
                 .setElapsedSeconds((System.nanoTime() - start) / 1e9)).build());
         out.complete();
+        return outcome;
     }
 }

@@ -42,8 +42,8 @@ public class VerifierGrpcService extends VerifierGrpc.VerifierImplBase {
         int[] prompt = ProtoMapping.tokens(request.getPromptTokenIdsList(), engine.vocabSize());
         var params = ProtoMapping.sampling(request.getSampling());
         try (ActiveSession session = engine.open(prompt, params, request.getMaxNewTokens(), "")) {
-            GenerationStreamer.stream(NoDrafts.INSTANCE, session.session(), new FixedDraftLength(0), prompt, params,
-                    engine.stopCondition(request.getMaxNewTokens(), request.getIgnoreEos()), Mode.MODE_TARGET_ONLY, out);
+            metrics.recordTargetOnly(GenerationStreamer.stream(NoDrafts.INSTANCE, session.session(), new FixedDraftLength(0), prompt, params,
+                    engine.stopCondition(request.getMaxNewTokens(), request.getIgnoreEos()), Mode.MODE_TARGET_ONLY, out));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.specula.verifier.metrics;
 
+import dev.specula.core.loop.GenerationOutcome;
 import dev.specula.core.verify.Verdict;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,6 +20,7 @@ public final class VerifierMetrics {
     private final Counter rounds;
     private final Counter generatedTokens;
     private final Timer roundLatency;
+    private final Counter targetOnlyTokens;
     private final ConcurrentHashMap<Integer, Counter> acceptedPerPosition = new ConcurrentHashMap<>();
     private final IntFunction<Counter> perPositionFactory;
 
@@ -32,8 +34,14 @@ public final class VerifierMetrics {
         generatedTokens = Counter.builder("specula_verifier_committed_tokens").register(registry);
         roundLatency = Timer.builder("specula_verifier_round_seconds").publishPercentileHistogram()
                 .description("time to verify one round, forward pass included").register(registry);
+        targetOnlyTokens = Counter.builder("specula_verifier_target_only_tokens").register(registry);
         perPositionFactory = position -> Counter.builder("specula_spec_decode_num_accepted_tokens_per_pos")
                 .tag("position", Integer.toString(position)).register(registry);
+    }
+
+    /** A target-only generation (the verifier decoding alone, one plain step per token). */
+    public void recordTargetOnly(GenerationOutcome outcome) {
+        targetOnlyTokens.increment(outcome.stats().generatedTokens());
     }
 
     public void recordRound(int drafted, Verdict verdict, long nanos) {
