@@ -36,7 +36,7 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
         this.engine = engine;
         this.metrics = metrics;
         this.responses = responses;
-        responses.setOnCancelHandler(this::release);
+        responses.setOnCancelHandler(() -> { });
     }
 
     @Override
@@ -109,7 +109,6 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
     @Override
     public synchronized void onError(Throwable t) {
         finished = true;
-        release();
     }
 
     @Override
