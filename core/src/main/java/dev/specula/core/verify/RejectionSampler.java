@@ -82,7 +82,9 @@ public final class RejectionSampler {
                     ? drafted == mostLikely(target)
                     : passes(drafted, targetProbOfDrafts[i], draftProbs[i], seed, position);
             if (!accepted) {
-                int recovered = draftProbs == null ? mostLikely(target) : recover(target, draftProbs[i], seed, position);
+                int recovered = draftProbs == null
+                        ? mostLikely(target)
+                        : recover(target, draftProbs[i], seed, position);
                 return new Verdict(i, recovered, false, Arrays.copyOf(targetProbOfDrafts, i + 1), entropy(target));
             }
         }

@@ -48,14 +48,16 @@ class SpeculationLoopLosslessTest {
     @Test
     void greedyOutputEqualsTargetOnlyGreedyForEveryDraftLength() {
         int maxNewTokens = 40;
+        ToyLanguageModel greedyModel = new ToyLanguageModel(SamplingParams.GREEDY);
         long drafted = 0;
         long accepted = 0;
         for (int[] prompt : new int[][] {{0}, {5}, {2, 4, 1}, {3, 3}}) {
             int[] expected = targetOnlyGreedy(prompt, maxNewTokens);
             for (int k = 0; k <= 8; k++) {
                 TokenSequence committed = new TokenSequence(prompt);
-                SpeculationLoop loop = new SpeculationLoop(new ToyDraftSource(),
-                        new ToyVerifierChannel(prompt, SamplingParams.GREEDY, false), new FixedDraftLength(k));
+                SpeculationLoop loop = new SpeculationLoop(new ToyDraftSource(greedyModel),
+                        new ToyVerifierChannel(greedyModel, prompt, SamplingParams.GREEDY, false),
+                        new FixedDraftLength(k));
                 GenerationOutcome outcome = loop.run(committed, SamplingParams.GREEDY,
                         new StopCondition(maxNewTokens, new int[0]), tokens -> true);
                 assertArrayEquals(expected, committed.generated(), "prompt " + prompt[0] + ", k = " + k);
@@ -70,12 +72,13 @@ class SpeculationLoopLosslessTest {
 
     private static long[] sampleFirstThree(int k, SamplingParams base, boolean buggyVerifier) {
         long[] counts = new long[V * V * V];
+        ToyLanguageModel model = new ToyLanguageModel(base);
         for (int trial = 0; trial < TRIALS; trial++) {
             // Every trial is a new request with its own seed.
             SamplingParams params = new SamplingParams(base.temperature(), base.topK(), base.topP(),
                     k * 1_000_000_007L + trial);
             TokenSequence committed = new TokenSequence(PROMPT);
-            new SpeculationLoop(new ToyDraftSource(), new ToyVerifierChannel(PROMPT, params, buggyVerifier),
+            new SpeculationLoop(new ToyDraftSource(model), new ToyVerifierChannel(model, PROMPT, params, buggyVerifier),
                     new FixedDraftLength(k)).run(committed, params, THREE_TOKENS, tokens -> true);
             int[] out = committed.generated();
             counts[(out[0] * V + out[1]) * V + out[2]]++;
@@ -85,9 +88,10 @@ class SpeculationLoopLosslessTest {
 
     /** P(a, b, c) = P(a | prompt) · P(b | a) · P(c | b) from the shaped toy target. */
     private static double[] exactJoint(SamplingParams params) {
+        ToyLanguageModel model = new ToyLanguageModel(params);
         double[][] next = new double[V][];
         for (int previous = 0; previous < V; previous++) {
-            next[previous] = Distributions.dense(ToyLanguageModel.target(previous, params), V);
+            next[previous] = Distributions.dense(model.target(previous), V);
         }
         double[] joint = new double[V * V * V];
         double[] first = next[PROMPT[PROMPT.length - 1]];

@@ -5,10 +5,16 @@ import dev.specula.core.sampling.SamplingParams;
 import dev.specula.core.sampling.SparseDistribution;
 
 /**
- * Drafts from {@link ToyLanguageModel#draft}. It has no state to synchronise (a bigram needs only the last
- * committed token), which keeps the test about the loop and the rule, not about KV bookkeeping.
+ * Drafts from {@link ToyLanguageModel#draft}, shaped with the request's parameters. It has no state to
+ * synchronise (a bigram needs only the last committed token), which keeps the test about the loop and the rule,
+ * not about KV bookkeeping.
  */
 final class ToyDraftSource implements DraftSource {
+    private final ToyLanguageModel model;
+
+    ToyDraftSource(ToyLanguageModel model) {
+        this.model = model;
+    }
 
     @Override
     public Draft draft(TokenSequence committed, int maxTokens, SamplingParams params) {
@@ -17,7 +23,7 @@ final class ToyDraftSource implements DraftSource {
         float[] confidences = new float[maxTokens];
         int previous = committed.last();
         for (int i = 0; i < maxTokens; i++) {
-            distributions[i] = ToyLanguageModel.draft(previous, params);
+            distributions[i] = model.draft(previous);
             // Keyed by absolute position, exactly as a model drafter does.
             tokens[i] = DraftSampling.drawDraftToken(distributions[i], params.seed(), committed.length() + i);
             confidences[i] = distributions[i].probOf(tokens[i]);

@@ -8,11 +8,31 @@ import dev.specula.core.sampling.SparseDistribution;
  * A bigram "language model" pair over six tokens: the next-token logits of the target and of the draft are
  * small deterministic functions of the previous token. The draft is a perturbed target, so it agrees often but not
  * always (including, for some contexts, on the argmax) — like a real small model.
+ *
+ * <p>An instance holds both models' distributions shaped once with one request's temperature / top-k / top-p
+ * (shaping does not depend on the seed, and the statistical tests run 10^5 requests per setting).
  */
 final class ToyLanguageModel {
     static final int VOCAB = 6;
 
-    private ToyLanguageModel() {
+    private final SparseDistribution[] target = new SparseDistribution[VOCAB];
+    private final SparseDistribution[] draft = new SparseDistribution[VOCAB];
+
+    ToyLanguageModel(SamplingParams shaping) {
+        for (int previous = 0; previous < VOCAB; previous++) {
+            target[previous] = LogitsShaper.shape(targetLogits(previous), 0, VOCAB, shaping);
+            draft[previous] = LogitsShaper.shape(draftLogits(previous), 0, VOCAB, shaping);
+        }
+    }
+
+    /** The shaped target distribution of the token after {@code previous}. */
+    SparseDistribution target(int previous) {
+        return target[previous];
+    }
+
+    /** The shaped draft distribution of the token after {@code previous}. */
+    SparseDistribution draft(int previous) {
+        return draft[previous];
     }
 
     static float[] targetLogits(int previous) {
@@ -31,13 +51,5 @@ final class ToyLanguageModel {
             logits[v] += (float) (0.9 * Math.sin(2.1 * v + 0.7 * previous));
         }
         return logits;
-    }
-
-    static SparseDistribution target(int previous, SamplingParams params) {
-        return LogitsShaper.shape(targetLogits(previous), 0, VOCAB, params);
-    }
-
-    static SparseDistribution draft(int previous, SamplingParams params) {
-        return LogitsShaper.shape(draftLogits(previous), 0, VOCAB, params);
     }
 }

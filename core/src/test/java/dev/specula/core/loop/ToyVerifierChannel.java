@@ -11,15 +11,18 @@ import dev.specula.core.verify.Verdict;
  * {@link RejectionSampler}.
  */
 final class ToyVerifierChannel implements VerifierChannel {
+    private final ToyLanguageModel model;
     private final TokenSequence committed;
     private final SamplingParams params;
     private final boolean offByOneContext;
 
     /**
+     * @param model           shaped with the same temperature / top-k / top-p as {@code params}
      * @param offByOneContext a deliberate bug for power checks: the target at drafted position i is conditioned on
      *                        drafted token i instead of the token before it
      */
-    ToyVerifierChannel(int[] prompt, SamplingParams params, boolean offByOneContext) {
+    ToyVerifierChannel(ToyLanguageModel model, int[] prompt, SamplingParams params, boolean offByOneContext) {
+        this.model = model;
         this.committed = new TokenSequence(prompt);
         this.params = params;
         this.offByOneContext = offByOneContext;
@@ -33,7 +36,7 @@ final class ToyVerifierChannel implements VerifierChannel {
         int previous = committed.last();
         for (int i = 0; i <= k; i++) {
             int context = offByOneContext && i < k ? draft.tokens()[i] : previous;
-            targets[i] = ToyLanguageModel.target(context, params);
+            targets[i] = model.target(context);
             previous = i < k ? draft.tokens()[i] : previous;
         }
         Verdict verdict = RejectionSampler.verify(draft.tokens(), draftProbs(draft), targets, params.seed(),

@@ -53,12 +53,14 @@ class LogitsShaperTest {
 
     @Test
     void softmaxWithTemperatureOne() {
-        assertDistribution(shape(params(1.0, 0, 1.0), 0f, 2f, 1f), new int[] {1, 2, 0}, 0.66524096, 0.24472847, 0.09003057);
+        assertDistribution(shape(params(1.0, 0, 1.0), 0f, 2f, 1f), new int[] {1, 2, 0},
+                0.66524096, 0.24472847, 0.09003057);
     }
 
     @Test
     void temperatureDividesTheLogits() {
-        assertDistribution(shape(params(2.0, 0, 1.0), 2f, 1f, 0f), new int[] {0, 1, 2}, 0.50648039, 0.30719589, 0.18632372);
+        assertDistribution(shape(params(2.0, 0, 1.0), 2f, 1f, 0f), new int[] {0, 1, 2},
+                0.50648039, 0.30719589, 0.18632372);
     }
 
     @Test

@@ -9,7 +9,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class TokenSamplerTest {
     // Stored order is not id order: the CDF follows the stored order 7, 2, 9.
-    private static final SparseDistribution D = new SparseDistribution(new int[] {7, 2, 9}, new float[] {0.5f, 0.25f, 0.25f});
+    private static final SparseDistribution D =
+            new SparseDistribution(new int[] {7, 2, 9}, new float[] {0.5f, 0.25f, 0.25f});
 
     @ParameterizedTest(name = "u={0} -> {1}")
     @CsvSource({"0.0, 7", "0.49999, 7", "0.5, 2", "0.74999, 2", "0.75, 9", "0.9999999999, 9"})

@@ -101,7 +101,8 @@ class DraftVerifierTest {
                 targets[i] = LogitsShaper.shape(targetLogits, i * VOCAB, VOCAB, SAMPLED);
             }
             SamplingParams params = new SamplingParams(0.8, 20, 0.95, seed);
-            Verdict actual = DraftVerifier.verify(new Draft(tokens, drafts, new float[k]), targetLogits, VOCAB, params, 50);
+            Draft draft = new Draft(tokens, drafts, new float[k]);
+            Verdict actual = DraftVerifier.verify(draft, targetLogits, VOCAB, params, 50);
             Verdict expected = RejectionSampler.verify(tokens, drafts, targets, seed, 50);
             assertEquals(expected.accepted(), actual.accepted());
             assertEquals(expected.nextToken(), actual.nextToken());
@@ -154,9 +155,11 @@ class DraftVerifierTest {
     void rejectsMalformedInputs() {
         float[] twoRows = rowsWithArgmax(1, 2);
         assertThrows(IllegalArgumentException.class,
-                () -> DraftVerifier.verify(greedyDraft(1, 2), twoRows, VOCAB, SamplingParams.GREEDY, 0), "3 rows needed");
+                () -> DraftVerifier.verify(greedyDraft(1, 2), twoRows, VOCAB, SamplingParams.GREEDY, 0),
+                "3 rows needed");
         assertThrows(IllegalArgumentException.class,
-                () -> DraftVerifier.verify(greedyDraft(VOCAB), twoRows, VOCAB, SamplingParams.GREEDY, 0), "id == vocab");
+                () -> DraftVerifier.verify(greedyDraft(VOCAB), twoRows, VOCAB, SamplingParams.GREEDY, 0),
+                "id == vocab");
         assertThrows(IllegalArgumentException.class,
                 () -> DraftVerifier.verify(greedyDraft(-1), twoRows, VOCAB, SamplingParams.GREEDY, 0), "negative id");
     }

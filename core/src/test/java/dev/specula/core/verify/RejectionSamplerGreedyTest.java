@@ -59,11 +59,12 @@ class RejectionSamplerGreedyTest {
     void nonPointMassTargetsUseTheirMostLikelyTokenWithTiesToTheLowestId() {
         SparseDistribution tied = new SparseDistribution(new int[] {7, 2, 5}, new float[] {0.4f, 0.4f, 0.2f});
         SparseDistribution peaked = new SparseDistribution(new int[] {1, 9}, new float[] {0.3f, 0.7f});
-        Verdict rejected = RejectionSampler.verify(new int[] {7}, null, new SparseDistribution[] {tied, peaked}, 0L, 0L);
+        SparseDistribution[] targets = {tied, peaked};
+        Verdict rejected = RejectionSampler.verify(new int[] {7}, null, targets, 0L, 0L);
         assertEquals(0, rejected.accepted());
         assertEquals(2, rejected.nextToken());
         assertArrayEquals(new float[] {0.4f}, rejected.targetProbOfDrafts());
-        Verdict accepted = RejectionSampler.verify(new int[] {2}, null, new SparseDistribution[] {tied, peaked}, 0L, 0L);
+        Verdict accepted = RejectionSampler.verify(new int[] {2}, null, targets, 0L, 0L);
         assertEquals(1, accepted.accepted());
         assertEquals(9, accepted.nextToken(), "bonus is the most likely, not the first stored, token");
         assertEquals(-(0.3 * Math.log(0.3) + 0.7 * Math.log(0.7)), accepted.targetEntropy(), 1e-6);
@@ -71,6 +72,9 @@ class RejectionSamplerGreedyTest {
 
     private static int[] ints(String spaceSeparated) {
         String trimmed = spaceSeparated.trim();
-        return trimmed.isEmpty() ? new int[0] : Arrays.stream(trimmed.split("\\s+")).mapToInt(Integer::parseInt).toArray();
+        if (trimmed.isEmpty()) {
+            return new int[0];
+        }
+        return Arrays.stream(trimmed.split("\\s+")).mapToInt(Integer::parseInt).toArray();
     }
 }

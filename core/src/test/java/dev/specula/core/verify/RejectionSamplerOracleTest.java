@@ -69,7 +69,8 @@ class RejectionSamplerOracleTest {
         for (long seed = 0; seed < 2000; seed++) {
             SparseDistribution[] targets = {target, target};
             SparseDistribution[] drafts = {draft};
-            Verdict expected = NaiveRejectionSampler.verify(2, new int[] {0}, drafts, targets, seed, 3, Variant.CORRECT);
+            Verdict expected =
+                    NaiveRejectionSampler.verify(2, new int[] {0}, drafts, targets, seed, 3, Variant.CORRECT);
             Verdict actual = RejectionSampler.verify(new int[] {0}, drafts, targets, seed, 3);
             assertSameVerdict(expected, actual);
             rejected += actual.accepted() == 0 ? 1 : 0;
@@ -94,12 +95,16 @@ class RejectionSamplerOracleTest {
     @Test
     void rejectsInconsistentInputs() {
         SparseDistribution d = Distributions.of(0.5, 0.5);
-        assertThrows(IllegalArgumentException.class, () -> RejectionSampler.verify(new int[] {0}, new SparseDistribution[] {d},
-                new SparseDistribution[] {d}, 0, 0), "one target too few");
-        assertThrows(IllegalArgumentException.class, () -> RejectionSampler.verify(new int[] {0}, new SparseDistribution[0],
-                new SparseDistribution[] {d, d}, 0, 0), "one draft distribution too few");
-        assertThrows(IllegalArgumentException.class, () -> RejectionSampler.verify(new int[] {7}, new SparseDistribution[] {d},
-                new SparseDistribution[] {d, d}, 0, 0), "drafted token outside its own draft distribution");
+        SparseDistribution[] one = {d};
+        SparseDistribution[] two = {d, d};
+        assertThrows(IllegalArgumentException.class,
+                () -> RejectionSampler.verify(new int[] {0}, one, one, 0, 0), "one target too few");
+        assertThrows(IllegalArgumentException.class,
+                () -> RejectionSampler.verify(new int[] {0}, new SparseDistribution[0], two, 0, 0),
+                "one draft distribution too few");
+        assertThrows(IllegalArgumentException.class,
+                () -> RejectionSampler.verify(new int[] {7}, one, two, 0, 0),
+                "drafted token outside its own draft distribution");
     }
 
     /** Point masses, full and partial supports, exact ties, and supports large enough for the hashed lookup. */

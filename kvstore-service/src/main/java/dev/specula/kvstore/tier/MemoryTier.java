@@ -5,9 +5,11 @@ import dev.specula.kvstore.block.BlockKey;
 import dev.specula.kvstore.block.Tenant;
 import dev.specula.service.error.OverloadedException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -17,7 +19,9 @@ import java.util.Optional;
  *
  * <p>One lock guards the map and the arena, and payloads are copied while holding it: a reader can then never see
  * pages that an eviction has handed to another block. A copy runs at memory speed (about a millisecond for an 8 MiB
- * block); lock striping can come when measurements ask for it.
+ * block); lock striping can come when measurements ask for it. Evicted blocks that are to be demoted are copied out
+ * under the same lock (their pages are reused at once) and handed back to the caller, which writes them to the next
+ * tier after the lock is released: a slow disk never stalls memory readers.
  */
 public final class MemoryTier implements BlockTier {
 
@@ -50,25 +54,22 @@ public final class MemoryTier implements BlockTier {
     }
 
     @Override
-    public synchronized PutOutcome put(Block block) {
+    public synchronized PutResult put(Block block, boolean collectEvicted) {
         if (entries.get(block.key()) != null) {
-            return PutOutcome.EXISTING;
+            return PutResult.EXISTING;
         }
-        int[] pages = allocate(block.size());
+        List<Block> evicted = collectEvicted ? new ArrayList<>() : null;
+        int[] pages = allocate(block.size(), evicted);
         arena.write(pages, block.payload());
         entries.put(block.key(), new Entry(block.codec(), block.tokenCount(), block.crc32c(), block.size(), pages));
         account(block.key().tenant(), 1, block.size());
-        return PutOutcome.STORED;
+        return new PutResult(PutOutcome.STORED, evicted == null ? List.of() : evicted);
     }
 
     @Override
     public synchronized Optional<Block> get(BlockKey key) {
         Entry entry = entries.get(key);
-        if (entry == null) {
-            return Optional.empty();
-        }
-        ByteBuffer payload = ByteBuffer.wrap(arena.read(entry.pages(), entry.size()));
-        return Optional.of(new Block(key, entry.codec(), entry.tokenCount(), entry.crc32c(), payload));
+        return entry == null ? Optional.empty() : Optional.of(copyOut(key, entry));
     }
 
     @Override
@@ -96,6 +97,12 @@ public final class MemoryTier implements BlockTier {
         return tenants.getOrDefault(tenant, TenantUsage.NONE);
     }
 
+    /** Everything: off-heap memory does not survive the process. Iteration order of the map is least recent first. */
+    @Override
+    public synchronized List<BlockKey> volatileKeys() {
+        return List.copyOf(entries.keySet());
+    }
+
     /** Test hook: flips one payload byte of a stored block in place, as a bit flip in RAM would. */
     synchronized boolean corrupt(BlockKey key, int byteIndex) {
         Entry entry = entries.get(key);
@@ -107,26 +114,38 @@ public final class MemoryTier implements BlockTier {
         return true;
     }
 
-    /** Pages for {@code size} bytes, evicting least recently used blocks until they are free. */
-    private int[] allocate(int size) {
+    /**
+     * Pages for {@code size} bytes, evicting least recently used blocks until they are free.
+     *
+     * @param evicted receives copies of the evicted blocks; null when nobody wants them
+     */
+    private int[] allocate(int size, List<Block> evicted) {
         int needed = arena.pagesFor(size);
         int[] pages;
         while ((pages = arena.allocate(needed)) == null) {
-            if (needed > arena.totalPages() || entries.isEmpty()) {
+            if (needed > arena.totalPages() || entries.isEmpty()) { // totalPages shrinks if direct memory runs out
                 throw new OverloadedException("memory tier cannot hold a " + size + "-byte block (capacity "
                         + arena.capacityBytes() + " bytes)");
             }
-            evictEldest();
+            evictEldest(evicted);
         }
         return pages;
     }
 
-    private void evictEldest() {
+    private void evictEldest(List<Block> evicted) {
         Iterator<Map.Entry<BlockKey, Entry>> eldest = entries.entrySet().iterator();
         Map.Entry<BlockKey, Entry> victim = eldest.next();
+        if (evicted != null) {
+            evicted.add(copyOut(victim.getKey(), victim.getValue())); // before its pages are released and reused
+        }
         eldest.remove();
         drop(victim.getKey(), victim.getValue());
         evictions++;
+    }
+
+    private Block copyOut(BlockKey key, Entry entry) {
+        ByteBuffer payload = ByteBuffer.wrap(arena.read(entry.pages(), entry.size()));
+        return new Block(key, entry.codec(), entry.tokenCount(), entry.crc32c(), payload);
     }
 
     private void drop(BlockKey key, Entry entry) {

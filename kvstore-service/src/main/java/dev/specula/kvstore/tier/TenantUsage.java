@@ -5,7 +5,7 @@ public record TenantUsage(long blocks, long bytes) {
 
     public static final TenantUsage NONE = new TenantUsage(0, 0);
 
-    TenantUsage plus(long blocks, long bytes) {
+    public TenantUsage plus(long blocks, long bytes) {
         return new TenantUsage(this.blocks + blocks, this.bytes + bytes);
     }
 }

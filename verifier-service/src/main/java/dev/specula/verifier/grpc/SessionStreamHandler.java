@@ -36,7 +36,7 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
         this.engine = engine;
         this.metrics = metrics;
         this.responses = responses;
-        responses.setOnCancelHandler(() -> { });
+        responses.setOnCancelHandler(this::release);
     }
 
     @Override
@@ -109,6 +109,7 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
     @Override
     public synchronized void onError(Throwable t) {
         finished = true;
+        release();
     }
 
     @Override

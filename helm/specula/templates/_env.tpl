@@ -1,0 +1,85 @@
+{{/*
+Component configuration as environment variables. Spring Boot's relaxed binding maps each one onto the
+property named in the comment; the services' defaults live in their <name>.yaml and *Properties classes.
+Each takes the root context.
+*/}}
+
+{{- define "specula.router.env" -}}
+{{- $v := .Values.router -}}
+{{- $drafterTarget := $v.backends.drafterTarget | default (include "specula.grpcTarget" (dict "root" . "component" "drafter")) -}}
+{{- $verifierTarget := $v.backends.verifierTarget | default (include "specula.grpcTarget" (dict "root" . "component" "verifier")) -}}
+# specula.router.*
+- name: SPECULA_ROUTER_MODEL_PATH
+  value: {{ printf "%s/%s" (include "specula.modelRoot" .) $v.model.dir | quote }}
+- name: SPECULA_ROUTER_SERVED_MODEL_NAME
+  value: {{ $v.config.servedModelName | quote }}
+- name: SPECULA_ROUTER_MAX_TOKENS_CAP
+  value: {{ $v.config.maxTokensCap | quote }}
+- name: SPECULA_ROUTER_DEFAULT_DRAFT_LENGTH
+  value: {{ $v.config.defaultDraftLength | quote }}
+- name: SPECULA_ROUTER_REQUEST_TIMEOUT
+  value: {{ $v.config.requestTimeout | quote }}
+- name: SPECULA_ROUTER_FALLBACK_TO_TARGET_ONLY
+  value: {{ $v.config.fallbackToTargetOnly | quote }}
+- name: SPECULA_ROUTER_DEFAULT_MODE
+  value: {{ $v.config.defaultMode | quote }}
+# spring.grpc.client.channel.drafter.* / .verifier.*
+{{ include "specula.channelEnv" (dict "root" . "channel" "drafter" "target" $drafterTarget) }}
+{{ include "specula.channelEnv" (dict "root" . "channel" "verifier" "target" $verifierTarget) }}
+{{- end -}}
+
+{{- define "specula.drafter.env" -}}
+{{- $v := .Values.drafter -}}
+{{- $verifierTarget := $v.verifierTarget | default (include "specula.grpcTarget" (dict "root" . "component" "verifier")) -}}
+# specula.drafter.*
+- name: SPECULA_DRAFTER_MODEL_PATH
+  value: {{ printf "%s/%s" (include "specula.modelRoot" .) $v.model.dir | quote }}
+- name: SPECULA_DRAFTER_DEFAULT_DRAFT_LENGTH
+  value: {{ $v.config.defaultDraftLength | quote }}
+- name: SPECULA_DRAFTER_MAX_DRAFT_LENGTH
+  value: {{ $v.config.maxDraftLength | quote }}
+- name: SPECULA_DRAFTER_MAX_NEW_TOKENS_CAP
+  value: {{ $v.config.maxNewTokensCap | quote }}
+- name: SPECULA_DRAFTER_ROUND_TIMEOUT
+  value: {{ $v.config.roundTimeout | quote }}
+- name: SPECULA_DRAFTER_INTRA_OP_THREADS
+  value: {{ $v.config.intraOpThreads | quote }}
+# spring.grpc.client.channel.verifier.*
+{{ include "specula.channelEnv" (dict "root" . "channel" "verifier" "target" $verifierTarget) }}
+{{- end -}}
+
+{{- define "specula.verifier.env" -}}
+{{- $v := .Values.verifier -}}
+# specula.verifier.*
+- name: SPECULA_VERIFIER_MODEL_PATH
+  value: {{ printf "%s/%s" (include "specula.modelRoot" .) $v.model.dir | quote }}
+- name: SPECULA_VERIFIER_MAX_SESSIONS
+  value: {{ $v.config.maxSessions | quote }}
+- name: SPECULA_VERIFIER_MAX_NEW_TOKENS_CAP
+  value: {{ $v.config.maxNewTokensCap | quote }}
+- name: SPECULA_VERIFIER_INTRA_OP_THREADS
+  value: {{ $v.config.intraOpThreads | quote }}
+- name: SPECULA_VERIFIER_EXECUTION_PROVIDER
+  value: {{ $v.config.executionProvider | quote }}
+- name: SPECULA_VERIFIER_DTYPE
+  value: {{ $v.config.dtype | quote }}
+{{- end -}}
+
+{{- define "specula.kvstore.env" -}}
+{{- $v := .Values.kvstore -}}
+# specula.kvstore.*
+- name: SPECULA_KVSTORE_MEMORY_BYTES
+  value: {{ $v.config.memoryBytes | quote }}
+- name: SPECULA_KVSTORE_PAGE_BYTES
+  value: {{ $v.config.pageBytes | quote }}
+- name: SPECULA_KVSTORE_MAX_BLOCK_BYTES
+  value: {{ $v.config.maxBlockBytes | quote }}
+- name: SPECULA_KVSTORE_MAX_KEYS_PER_REQUEST
+  value: {{ $v.config.maxKeysPerRequest | quote }}
+- name: SPECULA_KVSTORE_STREAM_STALL_TIMEOUT
+  value: {{ $v.config.streamStallTimeout | quote }}
+{{- if $v.persistence.enabled }}
+- name: SPECULA_KVSTORE_DISK_PATH
+  value: {{ $v.persistence.mountPath | quote }}
+{{- end }}
+{{- end -}}

@@ -1,0 +1,57 @@
+{{/*
+A component's Services: the ClusterIP (or other type) Service with ports `grpc` and `http`, and a headless twin
+(`<name>-headless`, publishNotReadyAddresses false) for `channels.mode=dns` clients and the KV store's StatefulSet.
+Pass (dict "root" $ "component" "verifier" "httpFirst" false "headless" true).
+*/}}
+{{- define "specula.services" -}}
+{{- $v := index .root.Values .component -}}
+{{- $ctx := dict "root" .root "component" .component -}}
+{{- $ports := list (dict "name" "grpc" "port" $v.service.ports.grpc "appProtocol" "kubernetes.io/h2c") (dict "name" "http" "port" $v.service.ports.http "appProtocol" "http") -}}
+{{- if .httpFirst }}{{- $ports = reverse $ports -}}{{- end -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "specula.componentName" $ctx }}
+  labels:
+    {{- include "specula.labels" $ctx | nindent 4 }}
+  {{- $annotations := merge (dict) (default (dict) $v.service.annotations) (default (dict) .root.Values.commonAnnotations) }}
+  {{- with $annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  type: {{ $v.service.type }}
+  selector:
+    {{- include "specula.selectorLabels" $ctx | nindent 4 }}
+  ports:
+    {{- range $ports }}
+    - name: {{ .name }}
+      port: {{ .port }}
+      targetPort: {{ .name }}
+      protocol: TCP
+      appProtocol: {{ .appProtocol }}
+    {{- end }}
+{{- if .headless }}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "specula.componentName" $ctx }}-headless
+  labels:
+    {{- include "specula.labels" $ctx | nindent 4 }}
+  {{- include "specula.annotations" .root }}
+spec:
+  type: ClusterIP
+  clusterIP: None
+  selector:
+    {{- include "specula.selectorLabels" $ctx | nindent 4 }}
+  ports:
+    {{- range $ports }}
+    - name: {{ .name }}
+      port: {{ .port }}
+      targetPort: {{ .name }}
+      protocol: TCP
+      appProtocol: {{ .appProtocol }}
+    {{- end }}
+{{- end }}
+{{- end -}}
