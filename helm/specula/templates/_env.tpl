@@ -78,8 +78,25 @@ Each takes the root context.
   value: {{ $v.config.maxKeysPerRequest | quote }}
 - name: SPECULA_KVSTORE_STREAM_STALL_TIMEOUT
   value: {{ $v.config.streamStallTimeout | quote }}
+- name: SPECULA_KVSTORE_FLUSH_TIMEOUT
+  value: {{ $v.config.flushTimeout | quote }}
 {{- if $v.persistence.enabled }}
+# specula.kvstore.disk.* (the disk tier is off without a path)
 - name: SPECULA_KVSTORE_DISK_PATH
   value: {{ $v.persistence.mountPath | quote }}
+- name: SPECULA_KVSTORE_DISK_BYTES
+  value: {{ $v.persistence.diskBytes | quote }}
+{{- end }}
+{{- with $v.redis.existingSecret }}
+# specula.kvstore.redis.* (the URI may carry a password: from a Secret, never a value)
+- name: SPECULA_KVSTORE_REDIS_URI
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $v.redis.uriKey }}
+- name: SPECULA_KVSTORE_REDIS_BYTES
+  value: {{ $v.redis.bytes | quote }}
+- name: SPECULA_KVSTORE_REDIS_NAMESPACE
+  value: {{ $v.redis.namespace | quote }}
 {{- end }}
 {{- end -}}

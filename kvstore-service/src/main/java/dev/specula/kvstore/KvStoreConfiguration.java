@@ -3,8 +3,15 @@ package dev.specula.kvstore;
 import dev.specula.kvstore.metrics.KvStoreMetrics;
 import dev.specula.kvstore.store.BlockStore;
 import dev.specula.kvstore.store.StoreLimits;
+import dev.specula.kvstore.tier.BlockTier;
 import dev.specula.kvstore.tier.MemoryTier;
+import dev.specula.kvstore.tier.disk.DiskTier;
+import dev.specula.kvstore.tier.redis.RedisSettings;
+import dev.specula.kvstore.tier.redis.RedisTier;
 import dev.specula.service.error.StatusMapping;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -26,11 +33,27 @@ class KvStoreConfiguration {
         return new MemoryTier(properties.memoryBytes().toBytes(), (int) properties.pageBytes().toBytes());
     }
 
+    /**
+     * Memory, then disk and Redis when configured. Closed by Spring after the gRPC server has stopped (the server
+     * depends on it), so its shutdown flush sees no more writes; it closes the lower tiers it created.
+     */
     @Bean
     BlockStore blockStore(MemoryTier memoryTier, KvStoreProperties properties) {
+        List<BlockTier> tiers = new ArrayList<>();
+        tiers.add(memoryTier);
+        KvStoreProperties.Disk disk = properties.disk();
+        if (disk.enabled()) {
+            tiers.add(DiskTier.open(Path.of(disk.path()), disk.bytes().toBytes(), disk.retryAfter()));
+        }
+        KvStoreProperties.Redis redis = properties.redis();
+        if (redis.enabled()) {
+            tiers.add(new RedisTier(new RedisSettings(redis.uri(), redis.bytes().toBytes(), redis.namespace(),
+                    redis.lookupTimeout(), redis.writeTimeout(), redis.connectTimeout(), redis.breakerWait(),
+                    Clock.systemUTC())));
+        }
         StoreLimits limits = new StoreLimits((int) properties.maxBlockBytes().toBytes(),
                 properties.maxKeysPerRequest());
-        return new BlockStore(List.of(memoryTier), limits);
+        return new BlockStore(tiers, limits, properties.flushTimeout());
     }
 
     @Bean

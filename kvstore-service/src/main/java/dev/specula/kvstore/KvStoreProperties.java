@@ -17,6 +17,10 @@ import org.springframework.util.unit.DataSize;
  * @param maxKeysPerRequest   most keys per Get/Lookup/Delete request, and most blocks per PutBlocks message
  * @param streamStallTimeout  a GetBlocks stream whose client reads nothing for this long is ended with
  *                            DEADLINE_EXCEEDED, freeing the block it holds
+ * @param flushTimeout        at shutdown, how long blocks held only in memory may take to be demoted to the disk (or
+ *                            Redis) tier, so that a restart keeps them; 0 = do not flush
+ * @param disk                the local-disk tier, {@code specula.kvstore.disk.*}
+ * @param redis               the optional Redis tier, {@code specula.kvstore.redis.*}
  */
 @ConfigurationProperties("specula.kvstore")
 public record KvStoreProperties(
@@ -24,7 +28,10 @@ public record KvStoreProperties(
         @DefaultValue("16KB") DataSize pageBytes,
         @DefaultValue("8MB") DataSize maxBlockBytes,
         @DefaultValue("1024") int maxKeysPerRequest,
-        @DefaultValue("30s") Duration streamStallTimeout) {
+        @DefaultValue("30s") Duration streamStallTimeout,
+        @DefaultValue("20s") Duration flushTimeout,
+        @DefaultValue Disk disk,
+        @DefaultValue Redis redis) {
 
     private static final long MAX_BLOCK_LIMIT = 1L << 30;
 
@@ -49,6 +56,96 @@ public record KvStoreProperties(
         if (streamStallTimeout.isNegative() || streamStallTimeout.isZero()) {
             throw new IllegalArgumentException("specula.kvstore.stream-stall-timeout must be positive, got "
                     + streamStallTimeout);
+        }
+        if (flushTimeout.isNegative()) {
+            throw new IllegalArgumentException("specula.kvstore.flush-timeout must not be negative, got "
+                    + flushTimeout);
+        }
+    }
+
+    /**
+     * The local-disk tier. Off unless a path is set: the directory belongs to one store process (a lock file keeps
+     * a second one out), so a shared default would collide when several stores run on one machine.
+     *
+     * @param path         directory of the tier, created if missing; empty = no disk tier
+     * @param bytes        budget of all block files (header plus payload); least recently used files go first
+     * @param retryAfter   a tier that turned read-only after a write error lets one write try again this often
+     */
+    public record Disk(
+            @DefaultValue("") String path,
+            @DefaultValue("4GB") DataSize bytes,
+            @DefaultValue("30s") Duration retryAfter) {
+
+        public Disk {
+            if (bytes.toBytes() < (1 << 20)) {
+                throw new IllegalArgumentException("specula.kvstore.disk.bytes must be at least 1MB, got " + bytes);
+            }
+            positive(retryAfter, "disk.retry-after");
+        }
+
+        public boolean enabled() {
+            return !path.isBlank();
+        }
+    }
+
+    /**
+     * The Redis tier. Off unless a URI is set.
+     *
+     * @param uri            {@code redis://[user:password@]host:port[/db]} or {@code rediss://...}; empty = no Redis
+     * @param bytes          budget of all records in the namespace, enforced inside Redis by the put script; keep
+     *                       Redis's {@code maxmemory} above it
+     * @param namespace      key prefix; replicas sharing it share blocks and budget
+     * @param lookupTimeout  get, presence and usage calls; a slower answer is a miss
+     * @param writeTimeout   put and delete calls (whole blocks travel)
+     * @param connectTimeout TCP connect and handshake; calls still wait no longer than their own timeout
+     * @param breakerWait    how long the circuit stays open after Redis failed before one call probes it again
+     */
+    public record Redis(
+            @DefaultValue("") String uri,
+            @DefaultValue("1GB") DataSize bytes,
+            @DefaultValue("specula:kv") String namespace,
+            @DefaultValue("50ms") Duration lookupTimeout,
+            @DefaultValue("500ms") Duration writeTimeout,
+            @DefaultValue("1s") Duration connectTimeout,
+            @DefaultValue("10s") Duration breakerWait) {
+
+        private static final Duration MAX_LOOKUP_TIMEOUT = Duration.ofSeconds(1);
+        private static final Duration MAX_WRITE_TIMEOUT = Duration.ofSeconds(60);
+
+        public Redis {
+            if (!uri.isBlank() && !uri.startsWith("redis://") && !uri.startsWith("rediss://")) {
+                throw new IllegalArgumentException("specula.kvstore.redis.uri must start with redis:// or rediss://, "
+                        + "got '" + uri + "'");
+            }
+            if (bytes.toBytes() < (1 << 20)) {
+                throw new IllegalArgumentException("specula.kvstore.redis.bytes must be at least 1MB, got " + bytes);
+            }
+            if (namespace.isEmpty() || !namespace.matches("[A-Za-z0-9:_.-]+")) {
+                throw new IllegalArgumentException("specula.kvstore.redis.namespace must be letters, digits and "
+                        + ":_.- only, got '" + namespace + "'");
+            }
+            positive(lookupTimeout, "redis.lookup-timeout");
+            if (lookupTimeout.compareTo(MAX_LOOKUP_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("specula.kvstore.redis.lookup-timeout must be at most 1s (a slow "
+                        + "cache is worse than none), got " + lookupTimeout);
+            }
+            positive(writeTimeout, "redis.write-timeout");
+            if (writeTimeout.compareTo(MAX_WRITE_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("specula.kvstore.redis.write-timeout must be at most 60s, got "
+                        + writeTimeout);
+            }
+            positive(connectTimeout, "redis.connect-timeout");
+            positive(breakerWait, "redis.breaker-wait");
+        }
+
+        public boolean enabled() {
+            return !uri.isBlank();
+        }
+    }
+
+    private static void positive(Duration value, String key) {
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException("specula.kvstore." + key + " must be positive, got " + value);
         }
     }
 }

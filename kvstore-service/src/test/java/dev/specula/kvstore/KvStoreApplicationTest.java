@@ -146,6 +146,11 @@ class KvStoreApplicationTest {
                 "specula_kvstore_misses_total",
                 "specula_kvstore_queries_total",
                 "specula_kvstore_corrupt_total",
+                "specula_kvstore_tier_hits_total",
+                "specula_kvstore_promotions_total",
+                "specula_kvstore_demotions_total",
+                "specula_kvstore_fallback_total",
+                "specula_kvstore_tier_state",
                 "specula_kvstore_evictions_total",
                 "specula_kvstore_used_bytes",
                 "specula_kvstore_capacity_bytes",
@@ -153,6 +158,8 @@ class KvStoreApplicationTest {
         assertThat(scrape).contains("specula_kvstore_hits_total{application=\"kvstore\"} 1.0");
         assertThat(scrape).contains("specula_kvstore_capacity_bytes{application=\"kvstore\",tier=\"memory\"} 4194304");
         assertThat(scrape).contains("specula_kvstore_used_bytes{application=\"kvstore\",tier=\"memory\"} 100.0");
+        assertThat(scrape).contains("specula_kvstore_tier_hits_total{application=\"kvstore\",tier=\"memory\"} 1.0");
+        assertThat(scrape).contains("specula_kvstore_tier_state{application=\"kvstore\",tier=\"memory\"} 0.0");
     }
 
     /**

@@ -22,6 +22,21 @@ public interface DraftSource extends AutoCloseable {
      */
     Draft draft(TokenSequence committed, int maxTokens, SamplingParams params);
 
+    /**
+     * As {@link #draft(TokenSequence, int, SamplingParams)}, ending the draft after the first token at which
+     * {@code stop} says so. This default drafts in full and then cuts; sources whose drafting costs per token (a
+     * model) override it to stop drafting there.
+     */
+    default Draft draft(TokenSequence committed, int maxTokens, SamplingParams params, DraftStopRule stop) {
+        Draft draft = draft(committed, maxTokens, params);
+        for (int i = 0; i < draft.length(); i++) {
+            if (stop.stopAfter(i, draft.confidences()[i])) {
+                return draft.prefix(i + 1);
+            }
+        }
+        return draft;
+    }
+
     /** Releases per-generation resources (KV memory). Idempotent. */
     @Override
     void close();

@@ -2,22 +2,45 @@ package dev.specula.core.loop;
 
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.core.verify.Verdict;
+import java.util.Arrays;
+import java.util.function.LongSupplier;
 
 /**
  * The speculation loop: draft k, verify, commit the accepted prefix plus one recovered-or-bonus token, repeat.
  * It runs where the drafter runs (drafter service, or an edge device); its only remote call is one
  * {@link VerifierChannel#verify} per round. The draft source re-synchronises itself to the committed
  * sequence on each call, so rollback after a rejection needs no extra step here.
+ *
+ * <p>Policies steer it without changing its shape: the {@link DraftLengthPolicy} chooses k, may end a draft
+ * early and learns from each round's trace; the {@link SwitchingPolicy} may let a leading part of a draft commit
+ * unverified (entropy-adaptive mode only), in which case those tokens travel to the verifier as unchecked
+ * context with the next verification, and a draft committed unverified in full needs no verification at all.
  */
 public final class SpeculationLoop {
+    private static final int[] NO_TOKENS = new int[0];
+
     private final DraftSource drafter;
     private final VerifierChannel verifier;
     private final DraftLengthPolicy policy;
+    private final SwitchingPolicy switching;
+    private final LongSupplier nanoClock;
 
+    /** A lossless loop (every drafted token is verified) timed by {@link System#nanoTime()}. */
     public SpeculationLoop(DraftSource drafter, VerifierChannel verifier, DraftLengthPolicy policy) {
+        this(drafter, verifier, policy, AlwaysVerify.INSTANCE, System::nanoTime);
+    }
+
+    /**
+     * @param switching which drafted tokens may commit unverified ({@link AlwaysVerify} keeps the loop lossless)
+     * @param nanoClock monotonic nanoseconds, for the round timings the length policy learns from
+     */
+    public SpeculationLoop(DraftSource drafter, VerifierChannel verifier, DraftLengthPolicy policy,
+                           SwitchingPolicy switching, LongSupplier nanoClock) {
         this.drafter = drafter;
         this.verifier = verifier;
         this.policy = policy;
+        this.switching = switching;
+        this.nanoClock = nanoClock;
     }
 
     /**
@@ -27,37 +50,72 @@ public final class SpeculationLoop {
      */
     public GenerationOutcome run(TokenSequence committed, SamplingParams params, StopCondition stop, TokenSink sink) {
         LoopStats stats = new LoopStats();
-        int[] noContext = new int[0];
+        int[] unchecked = NO_TOKENS;
         while (true) {
             int budget = stop.maxNewTokens() - committed.generatedLength();
             // Drafting past the budget is wasted work: the last round needs at most budget - 1 drafts.
             int k = Math.min(policy.nextLength(stats), budget - 1);
-            Draft draft = k > 0 ? drafter.draft(committed, k, params) : Draft.EMPTY;
+            long draftStart = nanoClock.getAsLong();
+            Draft draft = k > 0 ? drafter.draft(committed, k, params, policy.stopRule()) : Draft.EMPTY;
+            long draftNanos = k > 0 ? nanoClock.getAsLong() - draftStart : 0;
             if (draft.length() > Math.max(k, 0)) {
                 throw new IllegalStateException("draft source returned " + draft.length() + " tokens, asked for " + k);
             }
-            Verdict verdict = verifier.verify(noContext, draft);
+            int drafted = draft.length();
+            int unverified = switching.unverifiedPrefix(draft);
+            if (unverified < 0 || unverified > drafted) {
+                throw new IllegalStateException("switching policy trusted " + unverified + " of " + drafted + " tokens");
+            }
+            if (unverified > 0) {
+                int[] trusted = Arrays.copyOf(draft.tokens(), unverified);
+                Commit commit = commit(trusted, committed, stop, sink);
+                stats.recordUnverified(commit.emitted);
+                unchecked = concat(unchecked, trusted, commit.emitted);
+                if (commit.end != null) {
+                    return new GenerationOutcome(commit.end, stats);
+                }
+                draft = draft.suffix(unverified);
+                if (draft.length() == 0) {
+                    continue;
+                }
+            }
+            long verifyStart = nanoClock.getAsLong();
+            Verdict verdict = verifier.verify(unchecked, draft);
+            long verifyNanos = nanoClock.getAsLong() - verifyStart;
+            unchecked = NO_TOKENS;
             if (verdict.accepted() > draft.length()) {
                 // A remote verifier is input like any other: never index the draft with its word alone.
                 throw new IllegalStateException("verifier accepted " + verdict.accepted() + " of "
                         + draft.length() + " drafted tokens");
             }
-            int[] roundTokens = roundTokens(draft, verdict);
-            int emit = tokensToEmit(roundTokens, stop, budget);
-            stats.recordRound(draft.length(), verdict.accepted(), emit);
-            int[] emitted = emit == roundTokens.length ? roundTokens : java.util.Arrays.copyOf(roundTokens, emit);
-            committed.append(emitted, 0, emit);
-            boolean keepGoing = sink.accept(emitted);
-            if (emit > 0 && stop.isStopToken(emitted[emit - 1])) {
-                return new GenerationOutcome(FinishReason.STOP, stats);
-            }
-            if (committed.generatedLength() >= stop.maxNewTokens()) {
-                return new GenerationOutcome(FinishReason.LENGTH, stats);
-            }
-            if (!keepGoing) {
-                return new GenerationOutcome(FinishReason.CANCELLED, stats);
+            policy.observe(new RoundTrace(draft, verdict, drafted, draftNanos, verifyNanos, verifier.load()));
+            switching.observe(draft, verdict);
+            Commit commit = commit(roundTokens(draft, verdict), committed, stop, sink);
+            stats.recordRound(draft.length(), verdict.accepted(), commit.emitted);
+            if (commit.end != null) {
+                return new GenerationOutcome(commit.end, stats);
             }
         }
+    }
+
+    /** What committing a run of tokens did: how many were emitted, and why the generation ends (null: go on). */
+    private record Commit(int emitted, FinishReason end) {
+    }
+
+    /** Commits tokens up to and including the first stop token, within the budget, and hands them to the sink. */
+    private static Commit commit(int[] tokens, TokenSequence committed, StopCondition stop, TokenSink sink) {
+        int budget = stop.maxNewTokens() - committed.generatedLength();
+        int emit = tokensToEmit(tokens, stop, budget);
+        int[] emitted = emit == tokens.length ? tokens : Arrays.copyOf(tokens, emit);
+        committed.append(emitted, 0, emit);
+        boolean keepGoing = sink.accept(emitted);
+        if (emit > 0 && stop.isStopToken(emitted[emit - 1])) {
+            return new Commit(emit, FinishReason.STOP);
+        }
+        if (committed.generatedLength() >= stop.maxNewTokens()) {
+            return new Commit(emit, FinishReason.LENGTH);
+        }
+        return new Commit(emit, keepGoing ? null : FinishReason.CANCELLED);
     }
 
     private static int[] roundTokens(Draft draft, Verdict verdict) {
@@ -76,5 +134,11 @@ public final class SpeculationLoop {
             }
         }
         return limit;
+    }
+
+    private static int[] concat(int[] head, int[] tail, int tailLength) {
+        int[] all = Arrays.copyOf(head, head.length + tailLength);
+        System.arraycopy(tail, 0, all, head.length, tailLength);
+        return all;
     }
 }

@@ -20,6 +20,11 @@ public interface VerifierChannel extends AutoCloseable {
      */
     Verdict verify(int[] uncheckedContext, Draft draft);
 
+    /** The verifier's load as reported with the latest verdict; {@link VerifierLoad#UNKNOWN} by default. */
+    default VerifierLoad load() {
+        return VerifierLoad.UNKNOWN;
+    }
+
     @Override
     void close();
 }

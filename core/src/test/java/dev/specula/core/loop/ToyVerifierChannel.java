@@ -48,13 +48,21 @@ final class ToyVerifierChannel implements VerifierChannel {
 
     /**
      * Null means greedy to {@link RejectionSampler}, but a sampled request's plain step arrives as
-     * {@link Draft#EMPTY} whose distributions are null too: decide from the request, as DraftVerifier does.
+     * {@link Draft#EMPTY} whose distributions are null too, and so do a sampled request's deterministic (n-gram)
+     * drafts: decide from the request and verify those against point masses, as DraftVerifier does.
      */
     private SparseDistribution[] draftProbs(Draft draft) {
         if (params.greedy()) {
             return null;
         }
-        return draft.distributions() != null ? draft.distributions() : new SparseDistribution[0];
+        if (draft.distributions() != null) {
+            return draft.distributions();
+        }
+        SparseDistribution[] pointMasses = new SparseDistribution[draft.length()];
+        for (int i = 0; i < pointMasses.length; i++) {
+            pointMasses[i] = SparseDistribution.pointMass(draft.tokens()[i]);
+        }
+        return pointMasses;
     }
 
     @Override

@@ -207,8 +207,8 @@ class DrafterGenerateGrpcTest {
     }
 
     /**
-     * The client cancels on the first chunk of a 2048-token generation. The verifier's session must close, and
-     * because the generation was stopped rather than finished, far fewer than 2048 tokens were ever committed.
+     * The client cancels on the first chunk of a 1024-token generation (k = 1: at least 512 rounds). The verifier's session must close, and
+     * because the generation was stopped rather than finished, fewer than 1024 tokens were ever committed.
      */
     @Test
     void aClientCancellingMidStreamFreesTheVerifierSession() throws Exception {
@@ -217,7 +217,7 @@ class DrafterGenerateGrpcTest {
         AtomicInteger sessionsAtFirstChunk = new AtomicInteger(-1);
         CompletableFuture<Status> ended = new CompletableFuture<>();
         DrafterGrpc.newStub(drafter.channel()).withDeadlineAfter(60, TimeUnit.SECONDS).generate(
-                request(tokens(5, 35), Mode.MODE_SPECULATIVE, SamplingParams.GREEDY, 2048, 1, true),
+                request(tokens(5, 35), Mode.MODE_SPECULATIVE, SamplingParams.GREEDY, 1024, 1, true),
                 new ClientResponseObserver<DraftGenerateRequest, GenerateEvent>() {
                     private ClientCallStreamObserver<DraftGenerateRequest> call;
 
@@ -248,7 +248,7 @@ class DrafterGenerateGrpcTest {
         assertThat(sessionsAtFirstChunk.get()).as("verifier sessions while streaming").isEqualTo(1);
         await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10)).until(() -> verifierEngine.openSessions() == 0);
         assertThat(committed.count() - committedBefore).as("tokens the verifier committed before the cancel")
-                .isLessThan(2048);
+                .isLessThan(1024);
     }
 
     @Test

@@ -1,6 +1,10 @@
 package dev.specula.kvstore.block;
 
 import dev.specula.service.error.InvalidRequestException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -27,6 +31,20 @@ public record Tenant(String name) {
     /** The tenant a request names; the proto3 default (empty) is the shared "default" namespace. */
     public static Tenant of(String wireName) {
         return wireName == null || wireName.isEmpty() ? DEFAULT : new Tenant(wireName);
+    }
+
+    /**
+     * 32 hex digits of SHA-256(name): a stand-in for the name where only safe characters may appear (directory names,
+     * Redis keys). Two tenants sharing a digest would only share a directory or key prefix; records still carry the
+     * full name and are refused under any other tenant.
+     */
+    public String digest() {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM provides SHA-256", e);
+        }
     }
 
     @Override

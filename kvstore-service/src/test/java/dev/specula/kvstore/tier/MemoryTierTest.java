@@ -55,6 +55,25 @@ class MemoryTierTest {
     }
 
     @Test
+    void evictedBlocksAreHandedBackWholeOnlyWhenAskedFor() {
+        Block first = data.block(data.key(TENANT), 3 * PAGE);
+        Block second = data.block(data.key(TENANT), 3 * PAGE);
+        Block third = data.block(data.key(TENANT), 4 * PAGE);
+        Block fourth = data.block(data.key(TENANT), 2 * PAGE);
+        tier.put(first);
+        tier.put(second);
+
+        PutResult collected = tier.put(third, true);
+        PutResult dropped = tier.put(fourth, false);
+
+        assertThat(collected.outcome()).isEqualTo(PutOutcome.STORED);
+        assertThat(collected.evicted()).containsExactly(first);
+        assertThat(dropped.evicted()).isEmpty();
+        assertThat(tier.contains(second.key())).isFalse();
+        assertThat(tier.volatileKeys()).as("least recent first").containsExactly(third.key(), fourth.key());
+    }
+
+    @Test
     void aBlockLargerThanTheWholeBudgetIsRefusedWithoutEvictingAnything() {
         BlockKey kept = data.key(TENANT);
         tier.put(data.block(kept, 100));

@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,9 +28,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PROMPT", description = "Text to continue.")
     String prompt;
 
-    @Option(names = "--mode", defaultValue = "speculative",
+    @Option(names = "--mode", defaultValue = "speculative", converter = ModeConverter.class,
             description = "speculative | target-only | draft-only (default: ${DEFAULT-VALUE}).")
-    String mode;
+    GenerationMode mode;
 
     @Option(names = "--max-tokens", defaultValue = "128", description = "New tokens (default: ${DEFAULT-VALUE}).")
     int maxTokens;
@@ -58,7 +59,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream out = System.out;
-        GenerationMode requested = GenerationMode.parse(mode);
+        GenerationMode requested = mode;
         RemoteRequest request = new RemoteRequest(prompt, requested, maxTokens,
                 new SamplingParams(temperature, topK, topP, seed), draftLength, false);
         try (LocalMesh mesh = LocalMesh.start(models.meshOptions());
@@ -81,6 +82,18 @@ public final class GenerateCommand implements Callable<Integer> {
             report(out, result, baseline);
         }
         return 0;
+    }
+
+    /** Parses {@code --mode} while the options are parsed: a typo is a usage error, before any service starts. */
+    static final class ModeConverter implements CommandLine.ITypeConverter<GenerationMode> {
+        @Override
+        public GenerationMode convert(String value) {
+            try {
+                return GenerationMode.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     /** One short run per mode first, so JIT and ONNX Runtime warm-up do not bias the comparison. */

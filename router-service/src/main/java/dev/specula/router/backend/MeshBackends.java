@@ -54,7 +54,8 @@ public final class MeshBackends {
         var builder = TargetGenerateRequest.newBuilder()
                 .setSampling(ProtoMapping.sampling(request.sampling()))
                 .setMaxNewTokens(request.maxTokens())
-                .setIgnoreEos(request.ignoreEos());
+                .setIgnoreEos(request.ignoreEos())
+                .setTenant(request.tenant());
         for (int t : request.promptTokens()) {
             builder.addPromptTokenIds(t);
         }
@@ -67,7 +68,8 @@ public final class MeshBackends {
                 .setMaxNewTokens(request.maxTokens())
                 .setIgnoreEos(request.ignoreEos())
                 .setMode(mode == RequestMode.DRAFT_ONLY ? Mode.MODE_DRAFT_ONLY : Mode.MODE_SPECULATIVE)
-                .setDraftLength(request.draftLength());
+                .setDraftLength(request.draftLength())
+                .setTenant(request.tenant());
         for (int t : request.promptTokens()) {
             builder.addPromptTokenIds(t);
         }

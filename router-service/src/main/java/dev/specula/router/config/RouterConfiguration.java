@@ -2,6 +2,7 @@ package dev.specula.router.config;
 
 import dev.specula.router.backend.MeshBackends;
 import dev.specula.router.metrics.RouterMetrics;
+import dev.specula.router.metrics.VllmMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.specula.router.plan.GenerationService;
 import dev.specula.router.plan.RequestValidator;
@@ -26,11 +27,12 @@ public class RouterConfiguration {
     }
 
     @Bean
-    RequestValidator requestValidator(RouterProperties properties, TextTokenizer tokenizer) {
+    RequestValidator requestValidator(RouterProperties properties, LimitsProperties limits, TextTokenizer tokenizer) {
         ModelConfig config = ModelFolder.open(properties.modelPath()).config();
+        int maxPromptTokens = limits.maxPromptTokens() == null ? config.maxPositionEmbeddings() : limits.maxPromptTokens();
         return new RequestValidator(tokenizer,
                 new GenerationLimits(config.vocabSize(), config.maxPositionEmbeddings(), properties.maxTokensCap()),
-                properties.defaultDraftLength(), MAX_DRAFT_LENGTH);
+                properties.defaultDraftLength(), MAX_DRAFT_LENGTH, maxPromptTokens);
     }
 
     @Bean
@@ -40,8 +42,8 @@ public class RouterConfiguration {
     }
 
     @Bean
-    RouterMetrics routerMetrics(MeterRegistry registry) {
-        return new RouterMetrics(registry);
+    RouterMetrics routerMetrics(MeterRegistry registry, RouterProperties properties) {
+        return new RouterMetrics(registry, new VllmMetrics(properties.servedModelName()));
     }
 
     @Bean

@@ -8,6 +8,7 @@ import dev.specula.proto.v1.Mode;
 import dev.specula.proto.v1.RouterGrpc;
 import dev.specula.proto.v1.SpeculationStats;
 import dev.specula.proto.v1.TokenChunk;
+import dev.specula.router.auth.GrpcAuthInterceptor;
 import dev.specula.router.plan.Chunk;
 import dev.specula.router.plan.Completion;
 import dev.specula.router.plan.GenerationService;
@@ -37,7 +38,8 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
     public void generate(GenerateRequest request, StreamObserver<GenerateEvent> responses) {
         var out = new FlowControlledSender<>((ServerCallStreamObserver<GenerateEvent>) responses, MAX_STALL);
         var planned = validator.validate(request.getPrompt(), mode(request.getMode()), request.getMaxTokens(),
-                ProtoMapping.sampling(request.getSampling()), request.getDraftLength(), request.getIgnoreEos());
+                ProtoMapping.sampling(request.getSampling()), request.getDraftLength(), request.getIgnoreEos())
+                .withTenant(GrpcAuthInterceptor.currentTenant());
         generations.generate(planned, new GenerationSink() {
             @Override
             public boolean chunk(Chunk chunk) {

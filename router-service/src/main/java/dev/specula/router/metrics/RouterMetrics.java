@@ -14,13 +14,24 @@ public final class RouterMetrics {
     private final Counter promptTokens;
     private final Counter generationTokens;
     private final Timer e2e;
+    private final VllmMetrics vllm;
 
     public RouterMetrics(MeterRegistry registry) {
+        this(registry, new VllmMetrics("unknown"));
+    }
+
+    /** @param vllm the vLLM-named serving series exposed at {@code /metrics} */
+    public RouterMetrics(MeterRegistry registry, VllmMetrics vllm) {
         this.registry = registry;
+        this.vllm = vllm;
         promptTokens = Counter.builder("specula_router_prompt_tokens").register(registry);
         generationTokens = Counter.builder("specula_router_generation_tokens").register(registry);
         e2e = Timer.builder("specula_router_e2e_request_latency_seconds").publishPercentileHistogram()
                 .register(registry);
+    }
+
+    public VllmMetrics vllm() {
+        return vllm;
     }
 
     public void recordCompletion(RequestMode requested, Completion completion) {

@@ -7,7 +7,36 @@ import dev.specula.core.sampling.SamplingParams;
  *
  * @param promptTokens the tokenised prompt (non-empty, in vocabulary, fits the context with maxTokens)
  * @param draftLength  fixed k for speculative mode (>= 1)
+ * @param tenant       KV namespace and quota owner, from the caller's API key ("default" when auth is off);
+ *                     never taken from the request body
+ * @param arrivalNanos {@link System#nanoTime()} when the request reached the front door (TTFT and E2E are measured
+ *                     from here); 0 = when generation starts
+ * @param output       stop strings, extra stop token ids and chunking of the output
  */
 public record GenerationRequest(int[] promptTokens, RequestMode mode, int maxTokens, SamplingParams sampling,
-                                int draftLength, boolean ignoreEos) {
+                                int draftLength, boolean ignoreEos, String tenant, long arrivalNanos,
+                                OutputOptions output) {
+
+    public static final String DEFAULT_TENANT = "default";
+
+    public GenerationRequest {
+        tenant = tenant == null || tenant.isEmpty() ? DEFAULT_TENANT : tenant;
+        output = output == null ? OutputOptions.NONE : output;
+    }
+
+    /** A request with the default tenant, arriving now, with no output options (the gRPC shape). */
+    public GenerationRequest(int[] promptTokens, RequestMode mode, int maxTokens, SamplingParams sampling,
+                             int draftLength, boolean ignoreEos) {
+        this(promptTokens, mode, maxTokens, sampling, draftLength, ignoreEos, DEFAULT_TENANT, 0L, OutputOptions.NONE);
+    }
+
+    public GenerationRequest withTenant(String newTenant) {
+        return new GenerationRequest(promptTokens, mode, maxTokens, sampling, draftLength, ignoreEos, newTenant,
+                arrivalNanos, output);
+    }
+
+    public GenerationRequest withArrival(long nanos) {
+        return new GenerationRequest(promptTokens, mode, maxTokens, sampling, draftLength, ignoreEos, tenant, nanos,
+                output);
+    }
 }

@@ -3,6 +3,7 @@ package dev.specula.router.plan;
 import dev.specula.core.loop.FinishReason;
 import dev.specula.router.backend.BackendStream;
 import dev.specula.router.backend.MeshBackends;
+import dev.specula.router.metrics.RequestObservation;
 import dev.specula.router.metrics.RouterMetrics;
 import dev.specula.runtime.tokenizer.StreamingDetokenizer;
 import dev.specula.runtime.tokenizer.TextTokenizer;
@@ -31,8 +32,8 @@ public final class GenerationService {
     }
 
     public void generate(GenerationRequest request, GenerationSink sink) {
-        try {
-            run(request, new GenerationSink() {
+        try (RequestObservation observation = metrics.vllm().start(request.arrivalNanos())) {
+            GenerationSink recorded = new GenerationSink() {
                 @Override
                 public boolean chunk(Chunk chunk) {
                     return sink.chunk(chunk);
@@ -41,7 +42,23 @@ public final class GenerationService {
                 @Override
                 public void complete(Completion completion) {
                     metrics.recordCompletion(request.mode(), completion);
+                    observation.complete(completion);
                     sink.complete(completion);
+                }
+            };
+            // Stop strings / stop token ids / per-token chunks apply before the completion is recorded; token
+            // timing is observed per backend round, before them (vLLM observes inter-token latency per step).
+            GenerationSink filtered = OutputFilter.wrap(request, tokenizer, recorded);
+            run(request, new GenerationSink() {
+                @Override
+                public boolean chunk(Chunk chunk) {
+                    observation.tokens(chunk.tokenIds().length);
+                    return filtered.chunk(chunk);
+                }
+
+                @Override
+                public void complete(Completion completion) {
+                    filtered.complete(completion);
                 }
             });
         } catch (StatusRuntimeException e) {
@@ -51,7 +68,7 @@ public final class GenerationService {
     }
 
     private void run(GenerationRequest request, GenerationSink sink) {
-        long start = System.nanoTime();
+        long start = request.arrivalNanos() != 0 ? request.arrivalNanos() : System.nanoTime();
         RequestMode mode = request.mode();
         String fallbackReason = "";
         BackendStream stream = backends.start(request, mode);

@@ -8,6 +8,7 @@ import dev.specula.core.verify.Verdict;
 import dev.specula.runtime.decoder.DecoderModel;
 import dev.specula.runtime.decoder.DecoderSession;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * A target model as a {@link VerifierChannel}: the per-session logic of the verifier service, and the
@@ -27,31 +28,49 @@ import java.util.Arrays;
  *
  * <p>A failed round (bad token id, context overflow, model error) throws and changes nothing, so the caller
  * may retry with a shorter draft. Not thread-safe: one stream at a time.
+ *
+ * <p>Forwards go through a {@link ForwardExecutor}: directly on the caller's thread by default, or through the
+ * verifier's batching scheduler. The KV can be {@linkplain #detachKv() detached} while the session idles (its
+ * memory freed or offloaded) and {@linkplain #attachKv re-attached} later holding any prefix of the committed
+ * tokens, even none: the committed sequence alone is enough to recompute the rest.
  */
 public final class VerifierSession implements VerifierChannel {
-    private final DecoderSession kv;
+    private final DecoderModel model;
+    private final ForwardExecutor forward;
     private final SamplingParams params;
     private final int vocab;
+    private DecoderSession kv;
     private int[] committed;
     private int committedLength;
 
-    private VerifierSession(DecoderSession kv, int[] prompt, SamplingParams params) {
+    private VerifierSession(DecoderSession kv, int[] prompt, SamplingParams params, ForwardExecutor forward) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt needs at least one token (e.g. BOS)");
         }
-        this.kv = kv;
+        this.model = kv.model();
+        this.forward = Objects.requireNonNull(forward, "forward");
         this.params = params;
-        this.vocab = kv.model().vocabSize();
+        this.vocab = model.vocabSize();
         this.committed = Arrays.copyOf(prompt, Math.max(64, prompt.length * 2));
         this.committedLength = prompt.length;
-        if (kv.length() > prompt.length - 1) {
-            kv.truncate(prompt.length - 1);
-        }
+        attachKv(kv);
     }
 
     /** Opens a session on {@code prompt}; the prompt is prefilled with the first round's forward. */
     public static VerifierSession open(DecoderModel target, int[] prompt, SamplingParams params) {
-        return new VerifierSession(target.newSession(), prompt, params);
+        return open(target, prompt, params, ForwardExecutor.DIRECT);
+    }
+
+    /** {@link #open(DecoderModel, int[], SamplingParams)} with forwards run by {@code forward}. */
+    public static VerifierSession open(DecoderModel target, int[] prompt, SamplingParams params,
+                                       ForwardExecutor forward) {
+        DecoderSession kv = target.newSession();
+        try {
+            return new VerifierSession(kv, prompt, params, forward);
+        } catch (RuntimeException e) {
+            kv.close();
+            throw e;
+        }
     }
 
     /**
@@ -59,11 +78,20 @@ public final class VerifierSession implements VerifierChannel {
      * rest is prefilled with the first round. The caller guarantees the prefix; this session takes ownership.
      */
     public static VerifierSession resume(DecoderSession restored, int[] prompt, SamplingParams params) {
-        return new VerifierSession(restored, prompt, params);
+        return resume(restored, prompt, params, ForwardExecutor.DIRECT);
+    }
+
+    /** {@link #resume(DecoderSession, int[], SamplingParams)} with forwards run by {@code forward}. */
+    public static VerifierSession resume(DecoderSession restored, int[] prompt, SamplingParams params,
+                                         ForwardExecutor forward) {
+        return new VerifierSession(restored, prompt, params, forward);
     }
 
     @Override
     public Verdict verify(int[] uncheckedContext, Draft draft) {
+        if (kv == null) {
+            throw new IllegalStateException("the session's KV is detached; attach a restored cache first");
+        }
         int cached = kv.length();
         int n = committedLength + uncheckedContext.length;
         int k = draft.length();
@@ -75,7 +103,7 @@ public final class VerifierSession implements VerifierChannel {
         System.arraycopy(uncheckedContext, 0, feed, at, uncheckedContext.length);
         at += uncheckedContext.length;
         System.arraycopy(draft.tokens(), 0, feed, at, k);
-        float[] logits = kv.forwardLast(feed, k + 1);
+        float[] logits = forward.forwardLast(kv, feed, k + 1);
         Verdict verdict;
         try {
             verdict = DraftVerifier.verify(draft, logits, vocab, params, n);
@@ -99,19 +127,72 @@ public final class VerifierSession implements VerifierChannel {
         return committedLength;
     }
 
-    /** Tokens in the KV cache: committed length − 1 after each round (the pending token is not cached). */
-    public int cachedLength() {
-        return kv.length();
+    /** The committed tokens [0, length) without copying the whole sequence; a fresh array. */
+    public int[] committedPrefix(int length) {
+        if (length < 0 || length > committedLength) {
+            throw new IllegalArgumentException("prefix of " + length + " tokens, " + committedLength + " committed");
+        }
+        return Arrays.copyOf(committed, length);
     }
 
-    /** The underlying KV session, e.g. to export blocks to the KV store. */
+    /**
+     * Tokens in the KV cache: committed length − 1 after each round (the pending token is not cached); 0 while
+     * the KV is detached.
+     */
+    public int cachedLength() {
+        return kv == null ? 0 : kv.length();
+    }
+
+    /** The underlying KV session, e.g. to export blocks to the KV store; null while detached. */
     public DecoderSession kvSession() {
         return kv;
     }
 
+    public DecoderModel model() {
+        return model;
+    }
+
+    public boolean hasKv() {
+        return kv != null;
+    }
+
+    /**
+     * Takes the KV session away (the caller exports and closes it), e.g. to free an idle session's memory. The
+     * committed tokens stay; {@link #attachKv} gives the session a cache again before its next round.
+     */
+    public DecoderSession detachKv() {
+        if (kv == null) {
+            throw new IllegalStateException("the session's KV is already detached");
+        }
+        DecoderSession detached = kv;
+        kv = null;
+        return detached;
+    }
+
+    /**
+     * Gives a detached session a KV cache holding a prefix of the committed tokens (restored from a cache, or
+     * empty); the next round recomputes whatever is missing. The caller guarantees the prefix; a longer cache
+     * is cut to committed length − 1. This session takes ownership.
+     */
+    public void attachKv(DecoderSession restored) {
+        if (kv != null) {
+            throw new IllegalStateException("the session already has a KV cache");
+        }
+        if (restored.model() != model) {
+            throw new IllegalArgumentException("the KV belongs to " + restored.model().folder() + ", not "
+                    + model.folder());
+        }
+        if (restored.length() > committedLength - 1) {
+            restored.truncate(committedLength - 1);
+        }
+        kv = restored;
+    }
+
     @Override
     public void close() {
-        kv.close();
+        if (kv != null) {
+            kv.close();
+        }
     }
 
     private void append(int[] tokens, int count) {

@@ -28,6 +28,17 @@ public final class GenerationStreamer {
     public static GenerationOutcome stream(DraftSource drafter, VerifierChannel verifier, DraftLengthPolicy policy,
                                            int[] prompt, SamplingParams params, StopCondition stop, Mode mode,
                                            FlowControlledSender<GenerateEvent> out) {
+        return stream(drafter, verifier, policy, prompt, params, stop, mode, 0, out);
+    }
+
+    /**
+     * As above, reporting {@code cachedTokens} (prompt tokens served from a KV cache) in the summary.
+     *
+     * @return how the generation ended, for the caller's metrics
+     */
+    public static GenerationOutcome stream(DraftSource drafter, VerifierChannel verifier, DraftLengthPolicy policy,
+                                           int[] prompt, SamplingParams params, StopCondition stop, Mode mode,
+                                           int cachedTokens, FlowControlledSender<GenerateEvent> out) {
         long start = System.nanoTime();
         TokenSequence committed = new TokenSequence(prompt);
         GenerationOutcome outcome = new SpeculationLoop(drafter, verifier, policy).run(committed, params, stop,
@@ -45,6 +56,7 @@ public final class GenerationStreamer {
                 .setPromptTokens(prompt.length)
                 .setCompletionTokens(committed.generatedLength())
                 .setStats(ProtoMapping.stats(stats))
+                .setCachedTokens(cachedTokens)
                 .setElapsedSeconds((System.nanoTime() - start) / 1e9)).build());
         out.complete();
         return outcome;

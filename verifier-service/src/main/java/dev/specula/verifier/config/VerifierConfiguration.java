@@ -1,23 +1,45 @@
 package dev.specula.verifier.config;
 
+import dev.specula.runtime.engine.BlockStore;
 import dev.specula.service.error.StatusMapping;
 import dev.specula.verifier.engine.VerifierEngine;
+import dev.specula.verifier.kvstore.GrpcBlockStore;
+import dev.specula.verifier.metrics.BatchMetrics;
+import dev.specula.verifier.metrics.EngineMetrics;
 import dev.specula.verifier.metrics.VerifierMetrics;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.function.BiFunction;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.grpc.client.GrpcChannelFactory;
 
-/** Wires the engine, metrics and error mapping. */
+/** Wires the engine (with the KV store client when a {@code kvstore} channel is configured), metrics and errors. */
 @Configuration(proxyBeanMethods = false)
 public class VerifierConfiguration {
+    /** The store is used only when this is set; without it offload and restore are off. */
+    static final String KVSTORE_TARGET = "spring.grpc.client.channel.kvstore.target";
+
+    @Bean
+    BatchMetrics batchMetrics(MeterRegistry registry) {
+        return new BatchMetrics(registry);
+    }
 
     @Bean(destroyMethod = "close")
-    VerifierEngine verifierEngine(VerifierProperties properties, MeterRegistry registry) {
-        VerifierEngine engine = new VerifierEngine(properties);
-        Gauge.builder("specula_verifier_open_sessions", engine, VerifierEngine::openSessions).register(registry);
+    VerifierEngine verifierEngine(VerifierProperties properties, MeterRegistry registry, BatchMetrics batchMetrics,
+                                  Environment environment, ObjectProvider<GrpcChannelFactory> channels) {
+        BiFunction<String, Integer, BlockStore> store = (codec, blockTokens) -> BlockStore.NONE;
+        if (environment.containsProperty(KVSTORE_TARGET)) {
+            // The channel factory owns the channel and shuts it down with the context.
+            store = (codec, blockTokens) -> new GrpcBlockStore(channels.getObject().createChannel("kvstore"), codec,
+                    blockTokens, properties.kvstoreLookupTimeout(), properties.kvstoreGetTimeout(),
+                    properties.kvstorePutTimeout());
+        }
+        VerifierEngine engine = new VerifierEngine(properties, store, batchMetrics);
+        EngineMetrics.register(registry, engine);
         return engine;
     }
 

@@ -1,38 +1,51 @@
 package dev.specula.verifier.engine;
 
 import dev.specula.core.loop.Draft;
+import dev.specula.core.loop.VerifierChannel;
 import dev.specula.core.verify.Verdict;
-import dev.specula.runtime.speculation.VerifierSession;
+import dev.specula.runtime.engine.KvBudgetExhaustedException;
+import dev.specula.runtime.engine.ServedSession;
+import dev.specula.service.error.OverloadedException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** One admitted verification session; closing it frees its KV and its admission slot exactly once. */
-public final class ActiveSession implements AutoCloseable {
-    private final VerifierSession session;
+/**
+ * One admitted verification session; closing it frees its KV (after offloading its blocks) and its admission
+ * slot exactly once. Rounds and close are serialised by the served session, so a cancel arriving mid-round
+ * waits for the round to finish.
+ */
+public final class ActiveSession implements VerifierChannel {
+    private final ServedSession session;
     private final SessionRegistry registry;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    ActiveSession(VerifierSession session, SessionRegistry registry) {
+    ActiveSession(ServedSession session, SessionRegistry registry) {
         this.session = session;
         this.registry = registry;
     }
 
-    /** Serialised with {@link #close()}: a cancel arriving mid-round waits for the round to finish. */
-    public synchronized Verdict verify(int[] uncheckedContext, Draft draft) {
-        if (closed.get()) {
-            throw new IllegalStateException("session is closed");
+    @Override
+    public Verdict verify(int[] uncheckedContext, Draft draft) {
+        try {
+            return session.verify(uncheckedContext, draft);
+        } catch (KvBudgetExhaustedException e) {
+            // Only an evicted session resuming can hit this mid-stream.
+            throw new OverloadedException(e.getMessage());
         }
-        return session.verify(uncheckedContext, draft);
     }
 
-    public VerifierSession session() {
-        return session;
+    /** Prompt tokens restored from a KV cache instead of prefilled. */
+    public int cachedTokens() {
+        return session.cachedTokens();
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
         if (closed.compareAndSet(false, true)) {
-            session.close();
-            registry.release();
+            try {
+                session.close();
+            } finally {
+                registry.release();
+            }
         }
     }
 }

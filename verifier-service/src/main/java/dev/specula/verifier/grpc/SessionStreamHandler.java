@@ -30,13 +30,17 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
     private final VerifierMetrics metrics;
     private final ServerCallStreamObserver<SessionResponse> responses;
     private volatile ActiveSession session;
+    private volatile boolean gone;
     private boolean finished;
 
     SessionStreamHandler(VerifierEngine engine, VerifierMetrics metrics, ServerCallStreamObserver<SessionResponse> responses) {
         this.engine = engine;
         this.metrics = metrics;
         this.responses = responses;
-        responses.setOnCancelHandler(this::release);
+        responses.setOnCancelHandler(() -> {
+            gone = true;
+            release();
+        });
     }
 
     @Override
@@ -63,11 +67,20 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
         }
         int[] prompt = ProtoMapping.tokens(open.getPromptTokenIdsList(), engine.vocabSize());
         int maxNew = open.getMaxNewTokens() == 0 ? 1 : open.getMaxNewTokens();
-        session = engine.open(prompt, ProtoMapping.sampling(open.getSampling()), maxNew, open.getTokenizerSha256());
+        // May wait for KV memory (bounded by the admission wait), then restores any cached prefix.
+        session = engine.open(open.getTenant(), prompt, ProtoMapping.sampling(open.getSampling()), maxNew,
+                open.getTokenizerSha256());
+        if (gone) {
+            // Cancelled while we were admitting: the cancel handler saw no session, so free it here.
+            finished = true;
+            release();
+            return;
+        }
         responses.onNext(SessionResponse.newBuilder().setOpened(SessionOpened.newBuilder()
                 .setSessionId(UUID.randomUUID().toString())
                 .setVocabSize(engine.vocabSize())
-                .setMaxContext(engine.maxContext())).build());
+                .setMaxContext(engine.maxContext())
+                .setCachedTokens(session.cachedTokens())).build());
     }
 
     private void round(VerifyRound round) {
@@ -108,6 +121,7 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
 
     @Override
     public synchronized void onError(Throwable t) {
+        gone = true;
         finished = true;
         release();
     }

@@ -41,9 +41,10 @@ public class VerifierGrpcService extends VerifierGrpc.VerifierImplBase {
         var out = new FlowControlledSender<>((ServerCallStreamObserver<GenerateEvent>) responses, MAX_STALL);
         int[] prompt = ProtoMapping.tokens(request.getPromptTokenIdsList(), engine.vocabSize());
         var params = ProtoMapping.sampling(request.getSampling());
-        try (ActiveSession session = engine.open(prompt, params, request.getMaxNewTokens(), "")) {
-            metrics.recordTargetOnly(GenerationStreamer.stream(NoDrafts.INSTANCE, session.session(), new FixedDraftLength(0), prompt, params,
-                    engine.stopCondition(request.getMaxNewTokens(), request.getIgnoreEos()), Mode.MODE_TARGET_ONLY, out));
+        try (ActiveSession session = engine.open(request.getTenant(), prompt, params, request.getMaxNewTokens(), "")) {
+            metrics.recordTargetOnly(GenerationStreamer.stream(NoDrafts.INSTANCE, session, new FixedDraftLength(0),
+                    prompt, params, engine.stopCondition(request.getMaxNewTokens(), request.getIgnoreEos()),
+                    Mode.MODE_TARGET_ONLY, session.cachedTokens(), out));
         }
     }
 }

@@ -70,7 +70,7 @@ class VerifierGenerateGrpcTest {
 
     @AfterEach
     void noSessionIsLeftOpen() {
-        await().atMost(Duration.ofSeconds(10))
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(engine.openSessions()).as("open sessions").isZero());
     }
 
@@ -139,7 +139,7 @@ class VerifierGenerateGrpcTest {
             context.cancel(null);
         });
         assertThat(openDuringStream[0]).as("open sessions while streaming").isEqualTo(1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.openSessions() == 0);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10)).until(() -> engine.openSessions() == 0);
     }
 
     static Stream<Arguments> invalidRequests() {

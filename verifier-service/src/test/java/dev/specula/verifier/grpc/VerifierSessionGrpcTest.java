@@ -74,7 +74,7 @@ class VerifierSessionGrpcTest {
 
     @AfterEach
     void noSessionIsLeftOpen() {
-        await().atMost(Duration.ofSeconds(10))
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(engine.openSessions()).as("open sessions").isZero());
     }
 
@@ -268,7 +268,7 @@ class VerifierSessionGrpcTest {
         assertThat(engine.openSessions()).as("a refused session takes no slot").isEqualTo(MAX_SESSIONS);
 
         first.completeAndAwaitEnd();
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.openSessions() == MAX_SESSIONS - 1);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10)).until(() -> engine.openSessions() == MAX_SESSIONS - 1);
         SessionCall third = new SessionCall(verifier.channel());
         third.open(open(tokens(4, 12), SamplingParams.GREEDY, 8));
         assertThat(third.round(round(1, new int[0], null)).getAccepted()).isZero();
@@ -287,7 +287,7 @@ class VerifierSessionGrpcTest {
 
         call.cancel();
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.openSessions() == 0);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10)).until(() -> engine.openSessions() == 0);
     }
 
     @Test
@@ -299,7 +299,7 @@ class VerifierSessionGrpcTest {
 
         call.dropWithError();
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.openSessions() == 0);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10)).until(() -> engine.openSessions() == 0);
     }
 
     private int[] greedyPath(int[] prompt, int length) {

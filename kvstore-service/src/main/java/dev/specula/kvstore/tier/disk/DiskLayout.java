@@ -1,11 +1,7 @@
 package dev.specula.kvstore.tier.disk;
 
 import dev.specula.kvstore.block.BlockKey;
-import dev.specula.kvstore.block.Tenant;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -14,9 +10,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <ul>
  *   <li>{@code v1}: the record format version, so a later format lives beside this one instead of being misread;</li>
- *   <li>{@code <tenant>}: 32 hex digits of SHA-256(tenant name). Tenant names may hold any printable character, so
- *       they are hashed into safe file names; a collision could only put two tenants in one directory, and the full
- *       tenant name in each record's header still keeps them apart;</li>
+ *   <li>{@code <tenant>}: {@link dev.specula.kvstore.block.Tenant#digest()}. Tenant names may hold any printable
+ *       character, so they are hashed into safe file names; a collision could only put two tenants in one directory,
+ *       and the full tenant name in each record's header still keeps them apart;</li>
  *   <li>{@code <kk>}: the first byte of the key, 256 subdirectories so that no directory grows huge;</li>
  *   <li>{@code <key>}: all 64 hex digits of the key hash, never a truncated prefix (RELIABILITY.md #15).</li>
  * </ul>
@@ -52,7 +48,7 @@ final class DiskLayout {
 
     Path file(BlockKey key) {
         String hex = HEX.formatHex(key.hash());
-        return root.resolve(tenantDirectory(key.tenant())).resolve(hex.substring(0, 2)).resolve(hex + BLOCK_SUFFIX);
+        return root.resolve(key.tenant().digest()).resolve(hex.substring(0, 2)).resolve(hex + BLOCK_SUFFIX);
     }
 
     /** A fresh temporary name beside {@code file}, unique even when two writers race for the same key. */
@@ -67,14 +63,5 @@ final class DiskLayout {
 
     static boolean isTemporary(Path file) {
         return file.getFileName().toString().endsWith(TMP_SUFFIX);
-    }
-
-    static String tenantDirectory(Tenant tenant) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(tenant.name().getBytes(StandardCharsets.UTF_8));
-            return HEX.formatHex(digest, 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM provides SHA-256", e);
-        }
     }
 }

@@ -28,7 +28,10 @@ final class Metrics {
         return new Metrics(file, root);
     }
 
+    private final java.util.Set<String> touched = new java.util.HashSet<>();
+
     JsonObject section(String name) {
+        touched.add(name);
         if (!root.has(name)) root.add(name, new JsonObject());
         return root.getAsJsonObject(name);
     }
@@ -45,8 +48,18 @@ final class Metrics {
         for (java.util.Map.Entry<String, JsonElement> e : values.entrySet()) section(section).add(e.getKey(), e.getValue());
     }
 
+    /**
+     * Writes this process's sections over a fresh read of the file, so that two steps running at the same time
+     * (verifier training and drafter distillation overlap) do not erase each other's figures.
+     */
     void save() throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
+        if (Files.exists(file)) {
+            JsonObject current = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+            for (java.util.Map.Entry<String, JsonElement> e : current.entrySet()) {
+                if (!touched.contains(e.getKey())) root.add(e.getKey(), e.getValue());
+            }
+        }
         Files.writeString(file, GSON.toJson(root) + "\n", StandardCharsets.UTF_8);
     }
 }

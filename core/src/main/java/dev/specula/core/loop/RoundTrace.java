@@ -1,0 +1,18 @@
+package dev.specula.core.loop;
+
+import dev.specula.core.verify.Verdict;
+
+/**
+ * One verified round as the policies see it.
+ *
+ * @param draft         the draft that was verified (in entropy-adaptive mode, without the prefix committed
+ *                      unverified)
+ * @param verdict       the verifier's answer to it
+ * @param draftedTokens tokens the source drafted this round ({@code >= draft.length()})
+ * @param draftNanos    time the draft source took this round; 0 when nothing was drafted
+ * @param verifyNanos   time of the verify call: the round trip as the loop sees it, forward pass included
+ * @param load          the verifier's load as reported with this verdict
+ */
+public record RoundTrace(Draft draft, Verdict verdict, int draftedTokens, long draftNanos, long verifyNanos,
+                         VerifierLoad load) {
+}

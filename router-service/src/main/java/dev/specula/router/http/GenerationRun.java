@@ -1,0 +1,105 @@
+package dev.specula.router.http;
+
+import dev.specula.router.auth.ApiKeys;
+import dev.specula.router.metrics.VllmMetrics;
+import dev.specula.router.plan.Chunk;
+import dev.specula.router.plan.Completion;
+import dev.specula.router.plan.GenerationRequest;
+import dev.specula.router.plan.GenerationService;
+import dev.specula.router.plan.GenerationSink;
+import io.grpc.Context;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP request's generation: runs the shared {@link GenerationService} on the bounded generation pool and
+ * hands its events (chunks, then a completion or a failure) to the thread answering the client through a bounded
+ * queue. The generation runs in its own cancellable gRPC context: {@link #cancel()} (the client went away) cancels
+ * the backend calls at once, even while they are waiting for a token.
+ */
+final class GenerationRun implements GenerationSink {
+    /** Chunks buffered for a slow client before the generation waits; a client stalled longer is dropped. */
+    static final int QUEUE_CAPACITY = 256;
+
+    record Done(Completion completion) {
+    }
+
+    record Failed(Throwable error) {
+    }
+
+    private final BlockingQueue<Object> events = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
+    private final Context.CancellableContext context = Context.ROOT.withCancellation();
+    private final Duration maxStall;
+    private volatile boolean cancelled;
+
+    GenerationRun(Duration maxStall) {
+        this.maxStall = maxStall;
+    }
+
+    /**
+     * Queues the generation on {@code pool}; the key's concurrency slot is released when it ends.
+     *
+     * @throws ApiException 503 when the pool and its queue are full (nothing is held then)
+     */
+    void start(ExecutorService pool, GenerationService generations, GenerationRequest request, ApiKeys.Permit permit,
+               VllmMetrics metrics) {
+        metrics.queued();
+        try {
+            pool.execute(() -> {
+                metrics.dequeued();
+                try {
+                    if (cancelled) {
+                        return;
+                    }
+                    context.run(() -> generations.generate(request, this));
+                } catch (Throwable e) {
+                    offer(new Failed(e));
+                } finally {
+                    permit.close();
+                    context.cancel(null);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            metrics.dequeued();
+            permit.close();
+            throw new ApiException(503, "server_error", "the router is at capacity, retry shortly", null,
+                    "service_unavailable", 1, false);
+        }
+    }
+
+    @Override
+    public boolean chunk(Chunk chunk) {
+        return !cancelled && offer(chunk);
+    }
+
+    @Override
+    public void complete(Completion completion) {
+        offer(new Done(completion));
+    }
+
+    private boolean offer(Object event) {
+        try {
+            return !cancelled && events.offer(event, maxStall.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The next event, or null when none came within {@code timeout}. */
+    Object poll(Duration timeout) throws InterruptedException {
+        return events.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** The client is gone: stop the backend generation and drop what was buffered. */
+    void cancel() {
+        cancelled = true;
+        context.cancel(Status.CANCELLED.withDescription("client went away").asRuntimeException());
+        events.clear();
+    }
+}

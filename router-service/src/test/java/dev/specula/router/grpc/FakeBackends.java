@@ -1,0 +1,121 @@
+package dev.specula.router.grpc;
+
+import dev.specula.proto.v1.DraftGenerateRequest;
+import dev.specula.proto.v1.DrafterGrpc;
+import dev.specula.proto.v1.GenerateEvent;
+import dev.specula.proto.v1.GenerationSummary;
+import dev.specula.proto.v1.TargetGenerateRequest;
+import dev.specula.proto.v1.TokenChunk;
+import dev.specula.proto.v1.VerifierGrpc;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+/**
+ * Scripted stand-ins for the drafter and the verifier on in-process servers. Each records the requests the
+ * router sent and answers with the script the test set; {@link #reset()} restores "refuse everything".
+ */
+final class FakeBackends implements AutoCloseable {
+
+    /** How a fake answers one generation request. */
+    @FunctionalInterface
+    interface Script<R> {
+        void answer(R request, ServerCallStreamObserver<GenerateEvent> out) throws InterruptedException;
+    }
+
+    final String drafterName = "fake-drafter-" + UUID.randomUUID();
+    final String verifierName = "fake-verifier-" + UUID.randomUUID();
+    final List<DraftGenerateRequest> drafterRequests = new CopyOnWriteArrayList<>();
+    final List<TargetGenerateRequest> verifierRequests = new CopyOnWriteArrayList<>();
+    volatile Script<DraftGenerateRequest> drafter;
+    volatile Script<TargetGenerateRequest> verifier;
+    private final Server drafterServer;
+    private final Server verifierServer;
+
+    FakeBackends() throws IOException {
+        reset();
+        drafterServer = InProcessServerBuilder.forName(drafterName).addService(new DrafterGrpc.DrafterImplBase() {
+            @Override
+            public void generate(DraftGenerateRequest request, StreamObserver<GenerateEvent> out) {
+                drafterRequests.add(request);
+                run(drafter, request, out);
+            }
+        }).build().start();
+        verifierServer = InProcessServerBuilder.forName(verifierName).addService(new VerifierGrpc.VerifierImplBase() {
+            @Override
+            public void generate(TargetGenerateRequest request, StreamObserver<GenerateEvent> out) {
+                verifierRequests.add(request);
+                run(verifier, request, out);
+            }
+        }).build().start();
+    }
+
+    void reset() {
+        drafterRequests.clear();
+        verifierRequests.clear();
+        drafter = fail(Status.INTERNAL.withDescription("the drafter has no script"));
+        verifier = fail(Status.INTERNAL.withDescription("the verifier has no script"));
+    }
+
+    /** Streams each array as one chunk, then the summary. */
+    static <R> Script<R> stream(List<int[]> chunks, GenerationSummary summary) {
+        return (request, out) -> {
+            chunks.forEach(chunk -> out.onNext(chunk(chunk)));
+            out.onNext(GenerateEvent.newBuilder().setSummary(summary).build());
+            out.onCompleted();
+        };
+    }
+
+    static <R> Script<R> fail(Status status) {
+        return (request, out) -> out.onError(status.asRuntimeException());
+    }
+
+    /** Streams {@code first}, then waits (at most 30 s) for the call to be cancelled and counts the latch down. */
+    static <R> Script<R> streamUntilCancelled(int[] first, CountDownLatch cancelled) {
+        return (request, out) -> {
+            out.setOnCancelHandler(cancelled::countDown);
+            out.onNext(chunk(first));
+            if (!cancelled.await(30, TimeUnit.SECONDS)) {
+                out.onError(Status.INTERNAL.withDescription("never cancelled").asRuntimeException());
+            }
+        };
+    }
+
+    /** Streams {@code first}, then fails with {@code status}. */
+    static <R> Script<R> streamThenFail(int[] first, Status status) {
+        return (request, out) -> {
+            out.onNext(chunk(first));
+            out.onError(status.asRuntimeException());
+        };
+    }
+
+    private static GenerateEvent chunk(int[] tokens) {
+        TokenChunk.Builder chunk = TokenChunk.newBuilder();
+        IntStream.of(tokens).forEach(chunk::addTokenIds);
+        return GenerateEvent.newBuilder().setChunk(chunk).build();
+    }
+
+    private static <R> void run(Script<R> script, R request, StreamObserver<GenerateEvent> out) {
+        try {
+            script.answer(request, (ServerCallStreamObserver<GenerateEvent>) out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            out.onError(Status.CANCELLED.asRuntimeException());
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        drafterServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        verifierServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,311 @@
+package dev.specula.router.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.specula.proto.v1.DraftGenerateRequest;
+import dev.specula.proto.v1.FinishReason;
+import dev.specula.proto.v1.GenerateEvent;
+import dev.specula.proto.v1.GenerateRequest;
+import dev.specula.proto.v1.GenerationSummary;
+import dev.specula.proto.v1.Mode;
+import dev.specula.proto.v1.RouterGrpc;
+import dev.specula.proto.v1.SamplingParams;
+import dev.specula.proto.v1.SpeculationStats;
+import dev.specula.proto.v1.TargetGenerateRequest;
+import dev.specula.router.RouterApplication;
+import dev.specula.runtime.model.ModelFolder;
+import dev.specula.runtime.tokenizer.TextTokenizer;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The router application over its in-process server, in front of scripted drafter and verifier fakes (also
+ * in-process, reached through the router's channels by logical name): which backend each mode goes to and with
+ * what, text streaming that never splits a character, when it falls back to target-only and when it must not,
+ * and a client's cancel reaching the backend. The fakes run no model; the tokenizer is test-tiny's byte vocabulary.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RouterGrpcServiceTest {
+    private static final String ROUTER = "router-" + UUID.randomUUID();
+    private static final int CAP = 64;
+    private static final int DEFAULT_DRAFT_LENGTH = 3;
+    private static final String PROMPT = "int gcd(";
+    private static final String OUTPUT = "café au lait";
+    private static final SamplingParams SAMPLING = SamplingParams.newBuilder().setTemperature(0.7).setTopP(0.9)
+            .setTopK(20).setSeed(5).build();
+
+    private FakeBackends backends;
+    private ConfigurableApplicationContext router;
+    private ManagedChannel channel;
+    private TextTokenizer tokenizer;
+    private int[] output;
+
+    @BeforeAll
+    void start() throws Exception {
+        Path model = repoRoot().resolve("models/test-tiny");
+        backends = new FakeBackends();
+        router = new SpringApplicationBuilder(RouterApplication.class).logStartupInfo(false).run(
+                "--spring.config.name=" + RouterApplication.CONFIG_NAME,
+                "--spring.grpc.server.address=127.0.0.1",
+                "--spring.grpc.server.port=0",
+                "--spring.grpc.server.inprocess.name=" + ROUTER,
+                "--spring.main.web-application-type=none",
+                "--spring.main.banner-mode=off",
+                "--spring.jmx.enabled=false",
+                "--logging.level.root=WARN",
+                "--specula.router.model-path=" + model,
+                "--specula.router.max-tokens-cap=" + CAP,
+                "--specula.router.default-draft-length=" + DEFAULT_DRAFT_LENGTH,
+                "--specula.router.request-timeout=20s",
+                "--spring.grpc.client.channel.drafter.target=in-process:" + backends.drafterName,
+                "--spring.grpc.client.channel.verifier.target=in-process:" + backends.verifierName);
+        channel = InProcessChannelBuilder.forName(ROUTER).build();
+        tokenizer = TextTokenizer.load(ModelFolder.open(model));
+        output = tokenizer.encode(OUTPUT);
+    }
+
+    @AfterEach
+    void resetBackends() {
+        backends.reset();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (channel != null) {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        if (router != null) {
+            router.close();
+        }
+        if (backends != null) {
+            backends.close();
+        }
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
+    }
+
+    @Test
+    void speculativeGoesToTheDrafterWithTheTokenisedPromptAndStreamsWholeCharacters() {
+        assertThat(output).as("byte vocabulary: é is two tokens").hasSize(OUTPUT.length() + 1);
+        // "caf" + the first byte of é | the second byte of é + " a" | "u lait"
+        backends.drafter = FakeBackends.stream(List.of(slice(0, 4), slice(4, 7), slice(7, output.length)),
+                summary(Mode.MODE_SPECULATIVE, output.length));
+
+        List<GenerateEvent> events = generate(request(Mode.MODE_SPECULATIVE).setDraftLength(0).build());
+
+        assertThat(text(events)).isEqualTo(OUTPUT);
+        assertThat(events).filteredOn(GenerateEvent::hasChunk).extracting(e -> e.getChunk().getText())
+                .as("no chunk carries half a character").noneMatch(t -> t.contains("\uFFFD"));
+        assertThat(tokens(events)).containsExactly(output);
+        GenerationSummary summary = last(events);
+        assertThat(summary.getMode()).isEqualTo(Mode.MODE_SPECULATIVE);
+        assertThat(summary.getFinishReason()).isEqualTo(FinishReason.FINISH_REASON_LENGTH);
+        assertThat(summary.getPromptTokens()).isEqualTo(tokenizer.encode(PROMPT).length);
+        assertThat(summary.getCompletionTokens()).isEqualTo(output.length);
+        assertThat(summary.getFallbackReason()).isEmpty();
+        SpeculationStats stats = summary.getStats();
+        assertThat(stats.getDrafts()).isEqualTo(3);
+        assertThat(stats.getAcceptedTokens()).isEqualTo(6);
+        assertThat(stats.getAcceptedPerPositionList()).containsExactly(3L, 2L, 1L);
+        assertThat(stats.getMeanAcceptanceLength()).isCloseTo(3.0, within(1e-9));
+
+        assertThat(backends.verifierRequests).isEmpty();
+        assertThat(backends.drafterRequests).singleElement().satisfies(sent -> {
+            assertThat(sent.getPromptTokenIdsList()).containsExactlyElementsOf(boxed(tokenizer.encode(PROMPT)));
+            assertThat(sent.getMode()).isEqualTo(Mode.MODE_SPECULATIVE);
+            assertThat(sent.getDraftLength()).as("0 = the router's default").isEqualTo(DEFAULT_DRAFT_LENGTH);
+            assertThat(sent.getMaxNewTokens()).isEqualTo(20);
+            assertThat(sent.getIgnoreEos()).isTrue();
+            assertThat(sent.getSampling()).isEqualTo(SAMPLING);
+        });
+    }
+
+    @Test
+    void targetOnlyGoesStraightToTheVerifier() {
+        backends.verifier = FakeBackends.stream(List.of(slice(0, 3)), summary(Mode.MODE_TARGET_ONLY, 3));
+
+        List<GenerateEvent> events = generate(request(Mode.MODE_TARGET_ONLY).build());
+
+        assertThat(text(events)).isEqualTo("caf");
+        assertThat(last(events).getMode()).isEqualTo(Mode.MODE_TARGET_ONLY);
+        assertThat(backends.drafterRequests).isEmpty();
+        assertThat(backends.verifierRequests).singleElement().satisfies(sent -> {
+            assertThat(sent.getPromptTokenIdsList()).containsExactlyElementsOf(boxed(tokenizer.encode(PROMPT)));
+            assertThat(sent.getMaxNewTokens()).isEqualTo(20);
+            assertThat(sent.getSampling()).isEqualTo(SAMPLING);
+        });
+    }
+
+    @Test
+    void draftOnlyGoesToTheDrafterAsDraftOnly() {
+        backends.drafter = FakeBackends.stream(List.of(slice(0, 2)), summary(Mode.MODE_DRAFT_ONLY, 2));
+
+        List<GenerateEvent> events = generate(request(Mode.MODE_DRAFT_ONLY).build());
+
+        assertThat(last(events).getMode()).isEqualTo(Mode.MODE_DRAFT_ONLY);
+        assertThat(backends.drafterRequests).singleElement()
+                .satisfies(sent -> assertThat(sent.getMode()).isEqualTo(Mode.MODE_DRAFT_ONLY));
+        assertThat(backends.verifierRequests).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Status.Code.class, names = {"UNAVAILABLE", "DEADLINE_EXCEEDED"})
+    void anUnreachableDrafterFallsBackToTargetOnlyAndSaysSo(Status.Code code) {
+        backends.drafter = FakeBackends.fail(Status.fromCode(code).withDescription("drafter gone"));
+        backends.verifier = FakeBackends.stream(List.of(slice(0, 4), slice(4, output.length)),
+                summary(Mode.MODE_TARGET_ONLY, output.length));
+
+        List<GenerateEvent> events = generate(request(Mode.MODE_SPECULATIVE).build());
+
+        assertThat(text(events)).isEqualTo(OUTPUT);
+        GenerationSummary summary = last(events);
+        assertThat(summary.getMode()).isEqualTo(Mode.MODE_TARGET_ONLY);
+        assertThat(summary.getFallbackReason()).contains("drafter unavailable").contains(code.name());
+        DraftGenerateRequest toDrafter = backends.drafterRequests.get(0);
+        assertThat(backends.verifierRequests).singleElement().satisfies(sent -> {
+            assertThat(sent.getPromptTokenIdsList()).isEqualTo(toDrafter.getPromptTokenIdsList());
+            assertThat(sent.getMaxNewTokens()).isEqualTo(toDrafter.getMaxNewTokens());
+            assertThat(sent.getSampling()).isEqualTo(toDrafter.getSampling());
+            assertThat(sent.getIgnoreEos()).isEqualTo(toDrafter.getIgnoreEos());
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Status.Code.class, names = {"INVALID_ARGUMENT", "RESOURCE_EXHAUSTED", "INTERNAL"})
+    void aDrafterThatAnswersWithARefusalIsNotRetriedOnTheVerifier(Status.Code code) {
+        backends.drafter = FakeBackends.fail(Status.fromCode(code).withDescription("drafter says no"));
+
+        StatusRuntimeException error = catchThrowableOfType(StatusRuntimeException.class,
+                () -> generate(request(Mode.MODE_SPECULATIVE).build()));
+
+        assertThat(error).isNotNull();
+        assertThat(error.getStatus().getCode()).isEqualTo(code);
+        assertThat(error.getStatus().getDescription()).isEqualTo("drafter says no");
+        assertThat(backends.verifierRequests).isEmpty();
+    }
+
+    @Test
+    void aDrafterLostAfterTheFirstTokenIsAnErrorNotAFallback() {
+        backends.drafter = FakeBackends.streamThenFail(slice(0, 2), Status.UNAVAILABLE.withDescription("lost"));
+
+        StatusRuntimeException error = catchThrowableOfType(StatusRuntimeException.class,
+                () -> generate(request(Mode.MODE_SPECULATIVE).build()));
+
+        assertThat(error).isNotNull();
+        assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(backends.verifierRequests).as("tokens were already streamed: no silent restart").isEmpty();
+    }
+
+    @Test
+    void aClientCancelReachesTheBackend() throws InterruptedException {
+        CountDownLatch backendCancelled = new CountDownLatch(1);
+        backends.drafter = FakeBackends.streamUntilCancelled(slice(0, 3), backendCancelled);
+        Context.CancellableContext context = Context.current().withCancellation();
+
+        String first = context.call(() -> {
+            Iterator<GenerateEvent> events = RouterGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .generate(request(Mode.MODE_SPECULATIVE).build());
+            return events.next().getChunk().getText();
+        });
+        context.cancel(null);
+
+        assertThat(first).isEqualTo("caf");
+        assertThat(backendCancelled.await(10, TimeUnit.SECONDS)).as("the drafter saw the cancel").isTrue();
+    }
+
+    @Test
+    void anUnknownModeOrABudgetAboveTheCapIsRefusedBeforeAnyBackendIsCalled() {
+        StatusRuntimeException unknownMode = catchThrowableOfType(StatusRuntimeException.class,
+                () -> generate(request(Mode.MODE_SPECULATIVE).setModeValue(9).build()));
+        StatusRuntimeException overCap = catchThrowableOfType(StatusRuntimeException.class,
+                () -> generate(request(Mode.MODE_SPECULATIVE).setMaxTokens(CAP + 1).build()));
+
+        assertThat(unknownMode.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(unknownMode.getStatus().getDescription()).contains("unknown mode");
+        assertThat(overCap.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(overCap.getStatus().getDescription()).contains("1.." + CAP);
+        assertThat(backends.drafterRequests).isEmpty();
+        assertThat(backends.verifierRequests).isEmpty();
+    }
+
+    private List<GenerateEvent> generate(GenerateRequest request) {
+        List<GenerateEvent> events = new ArrayList<>();
+        RouterGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).generate(request)
+                .forEachRemaining(events::add);
+        return events;
+    }
+
+    private static GenerateRequest.Builder request(Mode mode) {
+        return GenerateRequest.newBuilder().setPrompt(PROMPT).setMode(mode).setMaxTokens(20).setSampling(SAMPLING)
+                .setIgnoreEos(true);
+    }
+
+    private static GenerationSummary summary(Mode mode, int completionTokens) {
+        return GenerationSummary.newBuilder().setMode(mode).setFinishReason(FinishReason.FINISH_REASON_LENGTH)
+                .setCompletionTokens(completionTokens)
+                .setStats(SpeculationStats.newBuilder().setRounds(3).setDrafts(3).setDraftTokens(9)
+                        .setAcceptedTokens(6).addAllAcceptedPerPosition(List.of(3L, 2L, 1L))
+                        .setAcceptanceRate(6 / 9.0).setMeanAcceptanceLength(3.0))
+                .build();
+    }
+
+    private int[] slice(int from, int to) {
+        return Arrays.copyOfRange(output, from, to);
+    }
+
+    private static GenerationSummary last(List<GenerateEvent> events) {
+        assertThat(events).isNotEmpty();
+        assertThat(events.stream().filter(GenerateEvent::hasSummary)).as("summaries").hasSize(1);
+        assertThat(events.get(events.size() - 1).hasSummary()).as("the summary comes last").isTrue();
+        return events.get(events.size() - 1).getSummary();
+    }
+
+    private static String text(List<GenerateEvent> events) {
+        StringBuilder text = new StringBuilder();
+        events.stream().filter(GenerateEvent::hasChunk).forEach(e -> text.append(e.getChunk().getText()));
+        return text.toString();
+    }
+
+    private static int[] tokens(List<GenerateEvent> events) {
+        return events.stream().filter(GenerateEvent::hasChunk)
+                .flatMapToInt(e -> e.getChunk().getTokenIdsList().stream().mapToInt(Integer::intValue)).toArray();
+    }
+
+    private static List<Integer> boxed(int[] ids) {
+        return Arrays.stream(ids).boxed().toList();
+    }
+
+    private static Path repoRoot() {
+        Path start = Path.of("").toAbsolutePath();
+        for (Path dir = start; dir != null; dir = dir.getParent()) {
+            if (Files.isDirectory(dir.resolve("models")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("no directory with models/ and pom.xml above " + start);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.specula.runtime.engine;
+
+import java.util.List;
+
+/**
+ * Where offloaded KV blocks live beyond the verifier: the KV store service in production. Implementations may
+ * throw on any failure or timeout; the engine turns every failure into a cache miss (recomputation), never
+ * into a failed request or wrong KV.
+ */
+public interface BlockStore {
+
+    /** No store configured: nothing is offloaded, nothing restored. */
+    BlockStore NONE = new BlockStore() {
+        @Override
+        public boolean enabled() {
+            return false;
+        }
+
+        @Override
+        public int lookupPrefix(String tenant, List<Hash256> chain) {
+            return 0;
+        }
+
+        @Override
+        public List<byte[]> get(String tenant, List<Hash256> keys) {
+            return List.of();
+        }
+
+        @Override
+        public void put(String tenant, List<StoredBlock> blocks) {
+        }
+    };
+
+    default boolean enabled() {
+        return true;
+    }
+
+    /** How many leading keys of {@code chain} are stored for {@code tenant}. */
+    int lookupPrefix(String tenant, List<Hash256> chain);
+
+    /**
+     * The payloads of {@code keys} in order, ending early at the first key that is missing or whose block fails
+     * its checks (key echoed, checksum, codec, token count). Never a payload under a key it was not stored with.
+     */
+    List<byte[]> get(String tenant, List<Hash256> keys);
+
+    /** Stores blocks (already stored keys are left as they are). Blocking; the engine calls it off the request path. */
+    void put(String tenant, List<StoredBlock> blocks);
+}

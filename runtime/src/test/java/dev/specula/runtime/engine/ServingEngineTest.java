@@ -1,0 +1,205 @@
+package dev.specula.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specula.core.loop.TokenSequence;
+import dev.specula.core.sampling.SamplingParams;
+import dev.specula.runtime.decoder.DecoderModel;
+import dev.specula.runtime.testing.TestModels;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Prefix caching, store restore, eviction: every path that skips computing KV must give exactly the tokens of
+ * plain greedy decoding, and every store failure must cost only the skip (RELIABILITY.md #11, #12, #14).
+ */
+class ServingEngineTest {
+    private static final int PROMPT = 70;
+    private static final int NEW = 10;
+    private final DecoderModel tiny = TestModels.tiny();
+
+    private static EngineSettings settings() {
+        return EngineSettings.defaults().withPrefixCacheBytes(16L << 20);
+    }
+
+    @Test
+    void sessionsSharingAPromptPrefixImportItAndDecodeTheSame() {
+        int[] prompt = TestModels.tokens(PROMPT, 1);
+        try (ServingEngine engine = new ServingEngine(tiny, settings(), BlockStore.NONE, BatchListener.NONE)) {
+            ServedSession first = open(engine, "default", prompt);
+            assertEquals(0, first.cachedTokens(), "nothing cached yet");
+            TokenSequence firstTokens = new TokenSequence(prompt);
+            int[] firstOut = Generations.decode(first, firstTokens, NEW);
+            assertArrayEquals(Generations.reference(tiny, prompt, NEW), firstOut);
+
+            // While the first is still open, its prompt blocks are already shared (4 full blocks of 69 tokens).
+            ServedSession concurrent = open(engine, "default", prompt);
+            assertEquals(64, concurrent.cachedTokens());
+            assertArrayEquals(firstOut, Generations.decode(concurrent, new TokenSequence(prompt), NEW));
+            concurrent.close();
+            first.close();
+
+            // The next turn: old conversation + new text. Closing published the generated blocks too.
+            int[] nextTurn = concat(firstTokens.toArray(), TestModels.tokens(20, 2));
+            ServedSession next = open(engine, "default", nextTurn);
+            assertEquals(64, next.cachedTokens(), "79 cached tokens of the first turn = 4 full blocks");
+            assertArrayEquals(Generations.reference(tiny, nextTurn, NEW),
+                    Generations.decode(next, new TokenSequence(nextTurn), NEW));
+            next.close();
+
+            ServedSession otherTenant = open(engine, "tenant-b", prompt);
+            assertEquals(0, otherTenant.cachedTokens(), "no cross-tenant hits");
+            otherTenant.close();
+            assertTrue(engine.counters().prefixHitTokens() >= 128);
+            assertEquals(0, engine.budget().reservedBytes(), "every reservation released");
+        }
+    }
+
+    @Test
+    void aFreshVerifierRestoresAFinishedSessionFromTheStore() {
+        FakeBlockStore store = new FakeBlockStore();
+        int[] prompt = TestModels.tokens(PROMPT, 3);
+        int[] conversation = runAndClose(store, prompt);
+        int[] nextTurn = concat(conversation, TestModels.tokens(9, 4));
+        try (ServingEngine engine = new ServingEngine(tiny, settings().withPrefixCacheBytes(0), store,
+                BatchListener.NONE)) {
+            ServedSession session = open(engine, "default", nextTurn);
+            assertEquals(64, session.cachedTokens());
+            assertEquals(64, engine.counters().restoredTokens());
+            assertArrayEquals(Generations.reference(tiny, nextTurn, NEW),
+                    Generations.decode(session, new TokenSequence(nextTurn), NEW));
+            session.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FakeBlockStore.Mode.class, names = {"DOWN", "WITHHOLDS", "WRONG_LAYOUT", "TRUNCATED"})
+    void aMisbehavingStoreCostsRecomputationNeverWrongKv(FakeBlockStore.Mode mode) {
+        FakeBlockStore store = new FakeBlockStore();
+        int[] prompt = TestModels.tokens(PROMPT, 5);
+        int[] nextTurn = concat(runAndClose(store, prompt), TestModels.tokens(9, 6));
+        store.mode = mode;
+        try (ServingEngine engine = new ServingEngine(tiny, settings().withPrefixCacheBytes(0), store,
+                BatchListener.NONE)) {
+            ServedSession session = open(engine, "default", nextTurn);
+            int expectedCached = mode == FakeBlockStore.Mode.WITHHOLDS ? 16 : 0;
+            assertEquals(expectedCached, session.cachedTokens(), mode.toString());
+            assertArrayEquals(Generations.reference(tiny, nextTurn, NEW),
+                    Generations.decode(session, new TokenSequence(nextTurn), NEW), mode.toString());
+            session.close();
+            if (mode == FakeBlockStore.Mode.DOWN) {
+                assertTrue(engine.counters().storeFallbacks() > 0);
+            }
+            if (mode == FakeBlockStore.Mode.WRONG_LAYOUT || mode == FakeBlockStore.Mode.TRUNCATED) {
+                assertTrue(engine.counters().rejectedBlocks() > 0);
+            }
+        }
+    }
+
+    @Test
+    void anIdleSessionIsEvictedAndResumesWithTheSameTokens() {
+        FakeBlockStore store = new FakeBlockStore();
+        int[] prompt = TestModels.tokens(40, 7);
+        EngineSettings idleFast = settings().withPrefixCacheBytes(0).withIdleEvictAfter(Duration.ofMillis(100));
+        try (ServingEngine engine = new ServingEngine(tiny, idleFast, store, BatchListener.NONE)) {
+            ServedSession session = open(engine, "default", prompt);
+            TokenSequence committed = new TokenSequence(prompt);
+            int[] before = Generations.decode(session, committed, 6);
+            awaitTrue(() -> !session.hasKv(), "the idle session is evicted");
+            assertEquals(0, engine.budget().reservedBytes(), "an evicted session holds no budget");
+            assertEquals(1, engine.counters().evictions());
+            engine.awaitOffloads(Duration.ofSeconds(5));
+            int[] after = Generations.decode(session, committed, 10);
+            assertTrue(session.hasKv());
+            assertEquals(32, engine.counters().restoredTokens(), "45 cached tokens = 2 blocks came back from the store");
+            assertArrayEquals(Generations.reference(tiny, prompt, 16), concat(before, after));
+            session.close();
+            assertEquals(0, engine.budget().reservedBytes());
+        }
+    }
+
+    @Test
+    void atTheBudgetANewSessionWaitsThenIsRefusedUnlessAnIdleOneCanBeEvicted() {
+        int[] prompt = TestModels.tokens(20, 8);
+        long perSession = new KvFootprint(tiny).bytesFor(prompt.length + 64);
+        EngineSettings twoFit = settings().withKvBudgetBytes(2 * perSession).withAdmissionWait(Duration.ofMillis(150))
+                .withIdleEvictAfter(Duration.ofSeconds(30));
+        try (ServingEngine engine = new ServingEngine(tiny, twoFit, BlockStore.NONE, BatchListener.NONE)) {
+            ServedSession a = open(engine, "default", prompt);
+            ServedSession b = open(engine, "default", prompt);
+            long start = System.nanoTime();
+            KvBudgetExhaustedException refused = assertThrows(KvBudgetExhaustedException.class,
+                    () -> open(engine, "default", prompt));
+            assertTrue(System.nanoTime() - start >= Duration.ofMillis(150).toNanos(), "it waited first");
+            assertTrue(refused.getMessage().contains("budget"), refused.getMessage());
+            assertEquals(1, engine.counters().admissionRejections());
+            assertThrows(KvBudgetExhaustedException.class,
+                    () -> engine.open("default", prompt, SamplingParams.GREEDY, 1_000_000), "never fits: at once");
+            a.close();
+            ServedSession c = open(engine, "default", prompt);
+            b.close();
+            c.close();
+        }
+        EngineSettings evictable = twoFit.withIdleEvictAfter(Duration.ofMillis(50)).withAdmissionWait(Duration.ofSeconds(2));
+        try (ServingEngine engine = new ServingEngine(tiny, evictable, BlockStore.NONE, BatchListener.NONE)) {
+            ServedSession a = open(engine, "default", prompt);
+            TokenSequence committed = new TokenSequence(prompt);
+            int[] before = Generations.decode(a, committed, 3);
+            ServedSession b = open(engine, "default", prompt);
+            ServedSession c = open(engine, "default", prompt); // evicts a once it idled 50 ms
+            assertFalse(a.hasKv());
+            b.close();
+            int[] after = Generations.decode(a, committed, 5); // recomputed from its tokens: no store, no cache hit
+            assertArrayEquals(Generations.reference(tiny, prompt, 8), concat(before, after));
+            a.close();
+            c.close();
+            assertEquals(0, engine.budget().reservedBytes());
+        }
+    }
+
+    /** Runs one session to completion in a fresh engine that offloads to {@code store}; returns its tokens. */
+    private int[] runAndClose(FakeBlockStore store, int[] prompt) {
+        try (ServingEngine engine = new ServingEngine(tiny, settings(), store, BatchListener.NONE)) {
+            ServedSession session = open(engine, "default", prompt);
+            TokenSequence committed = new TokenSequence(prompt);
+            Generations.decode(session, committed, NEW);
+            session.close();
+            assertTrue(engine.awaitOffloads(Duration.ofSeconds(5)));
+            assertTrue(engine.counters().offloadBlocks() >= 4, "blocks reached the store");
+            return committed.toArray();
+        }
+    }
+
+    private static ServedSession open(ServingEngine engine, String tenant, int[] prompt) {
+        return engine.open(tenant, prompt, SamplingParams.GREEDY, 64);
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    static void awaitTrue(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted");
+            }
+        }
+    }
+}
