@@ -99,4 +99,14 @@ class PlacementTest {
         assertThat(init.podTemplates()).doesNotContainKey("drafter");
         assertThat(init.podTemplates().get("kv-store").getSpec().getInitContainers()).isNullOrEmpty();
     }
+
+    @Test
+    void kindE2eValuesPlaceDraftersOnEdgeAndVerifierOnGpu() {
+        Manifests kind = Chart.render(Chart.repoRoot().resolve("e2e/kind/values-kind.yaml"));
+        assertThat(kind.podTemplates().get("drafter").getSpec().getNodeSelector())
+                .containsEntry("specula.dev/pool", "edge");
+        assertThat(kind.podTemplates().get("verifier").getSpec().getNodeSelector())
+                .containsEntry("specula.dev/pool", "gpu");
+        kind.podTemplates().forEach(ManifestPolicyTest::assertHardened);
+    }
 }

@@ -58,7 +58,8 @@ final class NgramIndex {
     }
 
     /**
-     * The latest earlier occurrence of the longest suffix, of {@code minLength..maxLength} tokens, of the sequence.
+     * The latest earlier occurrence of the longest suffix, of {@code minLength..maxLength} tokens, of the sequence,
+     * among the {@code maxCandidates} latest occurrences of its last {@code minLength} tokens.
      *
      * @return {@code (end << 32) | matchLength}, where {@code end} is the position of the occurrence's last token
      *     (so {@code end + 1} is what followed it), or -1 when no suffix of at least {@code minLength} tokens occurred
@@ -72,13 +73,20 @@ final class NgramIndex {
         int bestEnd = -1;
         int bestLength = 0;
         int candidate = previous[last];
-        for (int tried = 0; candidate >= 0 && tried < maxCandidates; tried++, candidate = previous[candidate]) {
+        int occurrences = 0;
+        // A chain also holds grams that merely share the hash slot: they cost a step but are not occurrences.
+        for (int steps = 0; candidate >= 0 && occurrences < maxCandidates && steps < 4 * maxCandidates;
+                steps++, candidate = previous[candidate]) {
             int matched = 0;
             while (matched < maxLength && candidate - matched >= 0
                     && tokens[candidate - matched] == tokens[last - matched]) {
                 matched++;
             }
-            if (matched >= minLength && matched > bestLength) {
+            if (matched < minLength) {
+                continue;
+            }
+            occurrences++;
+            if (matched > bestLength) {
                 bestEnd = candidate;
                 bestLength = matched;
                 if (matched == maxLength) {

@@ -207,8 +207,9 @@ class DrafterGenerateGrpcTest {
     }
 
     /**
-     * The client cancels on the first chunk of a 1024-token generation (k = 1: at least 512 rounds). The verifier's session must close, and
-     * because the generation was stopped rather than finished, fewer than 1024 tokens were ever committed.
+     * The client cancels on the first chunk of a 1024-token generation (k = 1: at least 512 rounds). The
+     * verifier's session must close, and because the generation was stopped rather than finished, fewer than
+     * 1024 tokens were ever committed.
      */
     @Test
     void aClientCancellingMidStreamFreesTheVerifierSession() throws Exception {

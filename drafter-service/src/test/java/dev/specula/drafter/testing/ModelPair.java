@@ -33,7 +33,7 @@ public enum ModelPair {
         return repoRoot().resolve(verifier);
     }
 
-    /** The nearest directory, walking up from the working directory, holding both {@code models/} and {@code pom.xml}. */
+    /** The nearest directory, walking up from the working directory, that holds {@code models/} and {@code pom.xml}. */
     public static Path repoRoot() {
         Path start = Path.of("").toAbsolutePath();
         for (Path dir = start; dir != null; dir = dir.getParent()) {

@@ -4,8 +4,9 @@ import java.util.Set;
 
 /**
  * Payload encodings the store accepts. The store never decodes payloads; it only refuses names it does not know, so a
- * reader never reinterprets bytes written in another layout (RELIABILITY.md #13). Codec classes come with the
- * tiered store; until then the names are the contract.
+ * reader never reinterprets bytes written in another layout (RELIABILITY.md #13). The codecs themselves live in
+ * {@code dev.specula.runtime.kvcodec.KvCodecs} (the verifier encodes before offloading and decodes after fetching);
+ * these names must stay equal to theirs, and a new codec gets a new name.
  */
 public final class Codecs {
 

@@ -13,17 +13,20 @@ import picocli.CommandLine.Parameters;
 
 /** {@code specula bench SCENARIO [--json FILE]}: prints a table; --json also writes the report. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Run a benchmark scenario: step-costs, speedup, mesh-overhead.")
+        description = "Run a benchmark scenario: step-costs, speedup, mesh-overhead, concurrency, kv-restore, "
+                + "kvstore-throughput.")
 public final class BenchCommand implements Callable<Integer> {
     private static final Map<String, Scenario> SCENARIOS = new LinkedHashMap<>();
 
     static {
-        for (Scenario s : List.of(new StepCostsScenario(), new SpeedupScenario(), new MeshOverheadScenario())) {
+        for (Scenario s : List.of(new StepCostsScenario(), new SpeedupScenario(), new MeshOverheadScenario(),
+                new ConcurrencyScenario(), new KvRestoreScenario(), new KvStoreThroughputScenario())) {
             SCENARIOS.put(s.name(), s);
         }
     }
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "step-costs | speedup | mesh-overhead")
+    @Parameters(index = "0", paramLabel = "SCENARIO",
+            description = "step-costs | speedup | mesh-overhead | concurrency | kv-restore | kvstore-throughput")
     String scenario;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON.")
@@ -41,6 +44,38 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--prompt-chars", defaultValue = "600", description = "Prompt length (default: ${DEFAULT-VALUE}).")
     int promptChars;
 
+    @Option(names = "--levels", split = ",", defaultValue = "1,4,16,32",
+            description = "concurrency: concurrent sessions per arm (default: ${DEFAULT-VALUE}).")
+    List<Integer> levels;
+
+    @Option(names = "--requests-per-client", defaultValue = "2",
+            description = "concurrency: generations per client and arm (default: ${DEFAULT-VALUE}).")
+    int requestsPerClient;
+
+    @Option(names = "--lengths", split = ",", defaultValue = "256,1024,2048",
+            description = "kv-restore: prompt lengths in tokens (default: ${DEFAULT-VALUE}).")
+    List<Integer> lengths;
+
+    @Option(names = "--repeats", defaultValue = "5",
+            description = "kv-restore: measurements per arm, median reported (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--store-total-mib", defaultValue = "512",
+            description = "kvstore-throughput: MiB moved per direction (default: ${DEFAULT-VALUE}).")
+    int storeTotalMib;
+
+    @Option(names = "--store-batch-kib", defaultValue = "1024",
+            description = "kvstore-throughput: KiB per PutBlocks message / GetBlocks call (default: ${DEFAULT-VALUE}).")
+    int storeBatchKib;
+
+    @Option(names = "--store-block-kib", defaultValue = "64",
+            description = "kvstore-throughput: KiB per block (default: ${DEFAULT-VALUE}).")
+    int storeBlockKib;
+
+    @Option(names = "--gets-in-flight", defaultValue = "4",
+            description = "kvstore-throughput: concurrent GetBlocks calls (default: ${DEFAULT-VALUE}).")
+    int getsInFlight;
+
     @Mixin
     ModelOptions models;
 
@@ -51,7 +86,10 @@ public final class BenchCommand implements Callable<Integer> {
             System.err.println("unknown scenario '" + scenario + "'; known: " + String.join(", ", SCENARIOS.keySet()));
             return 2;
         }
-        BenchReport report = chosen.run(new BenchOptions(models.meshOptions(), prompts, maxTokens, draftLength, promptChars));
+        EngineBenchOptions engine = new EngineBenchOptions(levels, requestsPerClient, lengths, repeats, storeTotalMib,
+                storeBatchKib, storeBlockKib, getsInFlight);
+        BenchReport report = chosen.run(new BenchOptions(models.meshOptions(), prompts, maxTokens, draftLength, promptChars,
+                engine));
         report.print(System.out);
         if (json != null) {
             report.writeJson(json);

@@ -9,6 +9,12 @@ import dev.specula.launcher.mesh.MeshOptions;
  * @param maxTokens   tokens generated per prompt (fixed length: end-of-sequence is ignored)
  * @param draftLength fixed k of the speculative arms
  * @param promptChars approximate prompt length
+ * @param engine      knobs of the serving-engine scenarios
  */
-record BenchOptions(MeshOptions mesh, int prompts, int maxTokens, int draftLength, int promptChars) {
+record BenchOptions(MeshOptions mesh, int prompts, int maxTokens, int draftLength, int promptChars,
+                    EngineBenchOptions engine) {
+
+    BenchOptions(MeshOptions mesh, int prompts, int maxTokens, int draftLength, int promptChars) {
+        this(mesh, prompts, maxTokens, draftLength, promptChars, EngineBenchOptions.defaults());
+    }
 }

@@ -28,7 +28,8 @@ public final class ServeCommand implements Callable<Integer> {
             mesh.close();
             stopped.countDown();
         }, "specula-shutdown"));
-        System.out.println("router grpc=127.0.0.1:" + mesh.router().grpcPort());
+        System.out.println("router grpc=127.0.0.1:" + mesh.router().grpcPort()
+                + " http=http://127.0.0.1:" + mesh.routerHttpPort());
         System.out.flush();
         stopped.await();
         return 0;

@@ -5,8 +5,10 @@ import dev.specula.kvstore.KvStoreApplication;
 import dev.specula.router.RouterApplication;
 import dev.specula.verifier.VerifierApplication;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 
 /**
  * The four services in one JVM on loopback ports, wired to each other exactly as separate processes would be:
@@ -17,14 +19,19 @@ public final class LocalMesh implements AutoCloseable {
     private final ServiceHandle router;
     private final ServiceHandle verifier;
     private final ServiceHandle drafter;
+    private final ServiceHandle kvstore;
 
     private LocalMesh(MeshOptions options) {
         String log = options.logLevel();
         try {
-            services.add(ServiceStarter.start("kvstore", KvStoreApplication.class, Map.of("logging.level.root", log)));
-            verifier = add(ServiceStarter.start("verifier", VerifierApplication.class, Map.of(
+            kvstore = add(ServiceStarter.start("kvstore", KvStoreApplication.class, Map.of("logging.level.root", log)));
+            Map<String, Object> verifierProperties = new HashMap<>(Map.of(
                     "logging.level.root", log,
-                    "specula.verifier.model-path", options.verifierModel().toString())));
+                    "specula.verifier.model-path", options.verifierModel().toString(),
+                    // Offload and restore of KV blocks (the verifier uses the store only when this is set).
+                    "spring.grpc.client.channel.kvstore.target", kvstore.target()));
+            verifierProperties.putAll(options.verifierProperties());
+            verifier = add(ServiceStarter.start("verifier", VerifierApplication.class, verifierProperties));
             drafter = add(ServiceStarter.start("drafter", DrafterApplication.class, Map.of(
                     "logging.level.root", log,
                     "specula.drafter.model-path", options.drafterModel().toString(),
@@ -53,6 +60,25 @@ public final class LocalMesh implements AutoCloseable {
 
     public ServiceHandle router() {
         return router;
+    }
+
+    /** The loopback port of the router's OpenAI-compatible HTTP API ({@code server.port}). */
+    public int routerHttpPort() {
+        return ((WebServerApplicationContext) router.context()).getWebServer().getPort();
+    }
+
+    public ServiceHandle kvstore() {
+        return kvstore;
+    }
+
+    /**
+     * The KV store alone on a loopback port (e.g. for its throughput benchmark), configured like the mesh's.
+     * The caller closes it.
+     */
+    public static ServiceHandle startKvStore(String logLevel, Map<String, Object> properties) {
+        Map<String, Object> all = new HashMap<>(properties);
+        all.putIfAbsent("logging.level.root", logLevel);
+        return ServiceStarter.start("kvstore", KvStoreApplication.class, all);
     }
 
     public ServiceHandle verifier() {

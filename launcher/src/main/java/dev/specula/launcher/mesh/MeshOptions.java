@@ -1,6 +1,8 @@
 package dev.specula.launcher.mesh;
 
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * How to run the local mesh.
@@ -10,9 +12,19 @@ import java.nio.file.Path;
  * @param routerGrpcPort 0 = any free port
  * @param routerHttpPort 0 = any free port
  * @param logLevel       root log level of the services (WARN keeps the CLI's output readable)
+ * @param verifierProperties extra {@code specula.verifier.*} (or any) properties of the verifier, e.g. engine
+ *                       knobs for a benchmark; they win over the verifier's yaml
  */
 public record MeshOptions(Path drafterModel, Path verifierModel, int routerGrpcPort, int routerHttpPort,
-                          String logLevel) {
+                          String logLevel, Map<String, String> verifierProperties) {
+
+    public MeshOptions {
+        verifierProperties = Map.copyOf(verifierProperties);
+    }
+
+    public MeshOptions(Path drafterModel, Path verifierModel, int routerGrpcPort, int routerHttpPort, String logLevel) {
+        this(drafterModel, verifierModel, routerGrpcPort, routerHttpPort, logLevel, Map.of());
+    }
 
     public static MeshOptions bundled(Path repoRoot) {
         return new MeshOptions(repoRoot.resolve("models/bundled/drafter"), repoRoot.resolve("models/bundled/verifier"),
@@ -20,6 +32,13 @@ public record MeshOptions(Path drafterModel, Path verifierModel, int routerGrpcP
     }
 
     public MeshOptions withPorts(int grpc, int http) {
-        return new MeshOptions(drafterModel, verifierModel, grpc, http, logLevel);
+        return new MeshOptions(drafterModel, verifierModel, grpc, http, logLevel, verifierProperties);
+    }
+
+    /** These options plus one more verifier property. */
+    public MeshOptions withVerifierProperty(String key, String value) {
+        Map<String, String> properties = new HashMap<>(verifierProperties);
+        properties.put(key, value);
+        return new MeshOptions(drafterModel, verifierModel, routerGrpcPort, routerHttpPort, logLevel, properties);
     }
 }

@@ -110,8 +110,9 @@ class LocalMeshTest {
         RemoteResult speculative = client.generate(request, piece -> true);
         RemoteResult targetOnly = client.generate(request.withMode(GenerationMode.TARGET_ONLY), piece -> true);
         int[] prompt = tokenizer.encode(PROMPT);
+        int[] stopTokens = ignoreEos ? new int[0] : target.generationConfig().eosTokenIds();
         int[] inProcess = InProcessDecoding.targetOnly(target, prompt, SamplingParams.GREEDY,
-                new StopCondition(maxTokens, ignoreEos ? new int[0] : target.generationConfig().eosTokenIds())).tokens();
+                new StopCondition(maxTokens, stopTokens)).tokens();
 
         assertThat(speculative.tokenIds()).as("speculative vs target-only through the router")
                 .containsExactly(targetOnly.tokenIds());
@@ -170,7 +171,8 @@ class LocalMeshTest {
                         "top_p must be in (0, 1]"),
                 Arguments.of("top_p > 1", ok.toBuilder().setSampling(sampling(0.7, 1.5)).build(),
                         "top_p must be in (0, 1]"),
-                Arguments.of("draft_length above the maximum", ok.toBuilder().setDraftLength(MAX_DRAFT_LENGTH + 1).build(),
+                Arguments.of("draft_length above the maximum",
+                        ok.toBuilder().setDraftLength(MAX_DRAFT_LENGTH + 1).build(),
                         "draft_length must be in 1.." + MAX_DRAFT_LENGTH),
                 Arguments.of("negative draft_length", ok.toBuilder().setDraftLength(-1).build(),
                         "draft_length must be in 1.." + MAX_DRAFT_LENGTH),

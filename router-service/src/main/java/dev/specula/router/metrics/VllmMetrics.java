@@ -178,7 +178,7 @@ public final class VllmMetrics {
 
     /** Prometheus text format (0.0.4) of these series. */
     public void write(OutputStream out) throws IOException {
-        PrometheusTextFormatWriter.create().write(out, registry.scrape(), EscapingScheme.NO_ESCAPING);
+        PrometheusTextFormatWriter.create().write(out, registry.scrape(), EscapingScheme.UNDERSCORE_ESCAPING);
     }
 
     public PrometheusRegistry registry() {

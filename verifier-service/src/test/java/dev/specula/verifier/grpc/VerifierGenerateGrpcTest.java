@@ -133,7 +133,8 @@ class VerifierGenerateGrpcTest {
         int[] openDuringStream = {-1};
         context.run(() -> {
             Iterator<GenerateEvent> events = VerifierGrpc.newBlockingStub(verifier.channel())
-                    .withDeadlineAfter(30, TimeUnit.SECONDS).generate(request(prompt, SamplingParams.GREEDY, CAP, true));
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .generate(request(prompt, SamplingParams.GREEDY, CAP, true));
             assertThat(events.next().hasChunk()).isTrue();
             openDuringStream[0] = engine.openSessions();
             context.cancel(null);

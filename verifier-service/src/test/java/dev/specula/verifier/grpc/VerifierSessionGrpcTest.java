@@ -168,7 +168,8 @@ class VerifierSessionGrpcTest {
                 int[] drafted = {likely, unlikely};
                 SparseDistribution[] distributions = {
                         new SparseDistribution(new int[] {(likely + 1) % VOCAB, likely}, new float[] {0.999f, 0.001f}),
-                        new SparseDistribution(new int[] {unlikely, (unlikely + 1) % VOCAB}, new float[] {0.999f, 0.001f})};
+                        new SparseDistribution(new int[] {unlikely, (unlikely + 1) % VOCAB},
+                                new float[] {0.999f, 0.001f})};
                 RoundVerdict verdict = call.round(round(round, drafted, distributions));
                 Verdict expected = reference.verify(new int[0], new Draft(drafted, distributions, new float[2]));
                 assertSameVerdict(verdict, expected);
@@ -213,7 +214,8 @@ class VerifierSessionGrpcTest {
     }
 
     static Stream<Arguments> invalidSessions() {
-        SessionRequest greedyOpen = SessionRequest.newBuilder().setOpen(open(tokens(5, 9), SamplingParams.GREEDY, 8)).build();
+        SessionRequest greedyOpen = SessionRequest.newBuilder()
+                .setOpen(open(tokens(5, 9), SamplingParams.GREEDY, 8)).build();
         SessionRequest sampledOpen = SessionRequest.newBuilder().setOpen(open(tokens(5, 9), SAMPLED, 8)).build();
         SparseDistribution half = new SparseDistribution(new int[] {3, 4}, new float[] {0.5f, 0.5f});
         return Stream.of(
@@ -225,7 +227,8 @@ class VerifierSessionGrpcTest {
                 Arguments.of("drafted token = vocab size",
                         List.of(greedyOpen, roundMessage(round(1, new int[] {1, VOCAB}, null))),
                         "token id " + VOCAB + " outside the vocabulary"),
-                Arguments.of("negative drafted token", List.of(greedyOpen, roundMessage(round(1, new int[] {-5}, null))),
+                Arguments.of("negative drafted token",
+                        List.of(greedyOpen, roundMessage(round(1, new int[] {-5}, null))),
                         "token id -5"),
                 Arguments.of("unchecked context out of range", List.of(greedyOpen, roundMessage(
                         round(1, new int[] {1}, null).toBuilder().addUncheckedContext(VOCAB + 3).build())),
@@ -268,7 +271,8 @@ class VerifierSessionGrpcTest {
         assertThat(engine.openSessions()).as("a refused session takes no slot").isEqualTo(MAX_SESSIONS);
 
         first.completeAndAwaitEnd();
-        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10)).until(() -> engine.openSessions() == MAX_SESSIONS - 1);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10))
+                .until(() -> engine.openSessions() == MAX_SESSIONS - 1);
         SessionCall third = new SessionCall(verifier.channel());
         third.open(open(tokens(4, 12), SamplingParams.GREEDY, 8));
         assertThat(third.round(round(1, new int[0], null)).getAccepted()).isZero();
@@ -303,8 +307,8 @@ class VerifierSessionGrpcTest {
     }
 
     private int[] greedyPath(int[] prompt, int length) {
-        return InProcessDecoding.targetOnly(target, prompt, SamplingParams.GREEDY, new StopCondition(length, new int[0]))
-                .tokens();
+        return InProcessDecoding.targetOnly(target, prompt, SamplingParams.GREEDY,
+                new StopCondition(length, new int[0])).tokens();
     }
 
     private int argmaxAfter(int[] sequence) {

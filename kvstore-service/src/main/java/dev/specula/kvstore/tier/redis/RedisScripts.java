@@ -55,6 +55,7 @@ final class RedisScripts {
             end
             local size = string.len(record)
             if size > budget then return {-1, 0} end
+            if redis.call('HEXISTS', KEYS[3], member) == 1 then drop(member, prefix) end -- books of a record Redis evicted
             local used = tonumber(redis.call('HGET', KEYS[4], 'total:bytes') or '0')
             local evicted = 0
             while used + size > budget do

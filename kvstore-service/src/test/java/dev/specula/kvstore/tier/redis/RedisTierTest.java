@@ -180,6 +180,12 @@ class RedisTierTest {
 
         assertThat(tier.get(block.key())).isEmpty();
         assertThat(tier.usage(TENANT)).isEqualTo(TenantUsage.NONE);
+
+        Block again = data.block(data.key(TENANT), 100);
+        tier.put(again);
+        raw.sync().del(keysOf(tier).data(again.key()));
+        assertThat(tier.put(again)).as("stored anew, counted once").isEqualTo(PutOutcome.STORED);
+        assertThat(tier.usage(TENANT).blocks()).isEqualTo(1);
     }
 
     @Test

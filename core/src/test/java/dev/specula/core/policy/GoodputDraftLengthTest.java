@@ -1,0 +1,109 @@
+package dev.specula.core.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specula.core.loop.Draft;
+import dev.specula.core.loop.RoundTrace;
+import dev.specula.core.loop.VerifierLoad;
+import dev.specula.core.verify.Verdict;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The goodput choice of k from measured acceptance, draft cost, round latency and verifier load, with rounds fed
+ * by hand: k = 0 whenever speculation would add latency.
+ */
+class GoodputDraftLengthTest {
+    private static final long ROUND = 10_000_000; // 10 ms for a round without drafts
+
+    /**
+     * A round of {@code k} drafts of which {@code accepted} passed, drafting at {@code draftNanosPerToken}, and a
+     * verify latency following R(k) = ROUND · (1 + sigma · k).
+     */
+    private static RoundTrace round(int k, int accepted, long draftNanosPerToken, double sigma, VerifierLoad load) {
+        return round(k, accepted, draftNanosPerToken, sigma, load, 1);
+    }
+
+    /** As above with every latency {@code slowdown} times longer (cores time-shared with other sessions). */
+    private static RoundTrace round(int k, int accepted, long draftNanosPerToken, double sigma, VerifierLoad load,
+                                    int slowdown) {
+        Draft draft = new Draft(new int[k], null, new float[k]);
+        Verdict verdict = new Verdict(accepted, 0, accepted == k, new float[accepted], 0f);
+        long verify = (long) (slowdown * ROUND * (1 + sigma * k * load.sharers()));
+        return new RoundTrace(draft, verdict, k, slowdown * draftNanosPerToken * k, verify, load);
+    }
+
+    private static GoodputDraftLength fed(double acceptance, long draftNanosPerToken, double sigma, VerifierLoad load) {
+        return fed(acceptance, draftNanosPerToken, sigma, load, 1);
+    }
+
+    private static GoodputDraftLength fed(double acceptance, long draftNanosPerToken, double sigma, VerifierLoad load,
+                                          int slowdown) {
+        GoodputDraftLength policy = new GoodputDraftLength(8, 4, 0.1);
+        for (int i = 0; i < 60; i++) {
+            int k = 2 + i % 5; // varied lengths, so the latency slope is measured rather than assumed
+            int accepted = (int) Math.round(acceptance * k);
+            policy.observe(round(k, accepted, draftNanosPerToken, sigma, load, slowdown));
+        }
+        return policy;
+    }
+
+    @Test
+    void startsWithTheInitialLengthUntilSomethingIsMeasured() {
+        GoodputDraftLength policy = new GoodputDraftLength(8, 4, 0.1);
+        assertEquals(4, policy.nextLength(null));
+        policy.observe(round(4, 4, 1_000_000, 0.1, VerifierLoad.UNKNOWN));
+        assertEquals(4, policy.nextLength(null), "the first round's timings carry the prefill and are skipped");
+    }
+
+    @Test
+    void aGoodCheapDrafterOnAMemoryBoundVerifierDraftsLong() {
+        GoodputDraftLength policy = fed(0.9, 500_000, 0.05, new VerifierLoad(1, 0, 1));
+        assertTrue(policy.acceptance() > 0.8, "alpha " + policy.acceptance());
+        assertTrue(policy.nextLength(null) >= 6, "k = " + policy.nextLength(null));
+    }
+
+    @Test
+    void aPoorDrafterMeansPlainDecoding() {
+        GoodputDraftLength policy = fed(0.0, 2_000_000, 0.05, new VerifierLoad(1, 0, 1));
+        assertEquals(0, policy.nextLength(null), "alpha " + policy.acceptance());
+    }
+
+    @Test
+    void aDrafterAsSlowAsTheVerifierMeansPlainDecodingEvenWhenAlwaysRight() {
+        GoodputDraftLength policy = fed(1.0, ROUND, 0.05, new VerifierLoad(1, 0, 1));
+        assertEquals(0, policy.nextLength(null));
+    }
+
+    @Test
+    void aComputeBoundBatchedVerifierTurnsSpeculationOff() {
+        VerifierLoad alone = new VerifierLoad(1, 0, 1);
+        VerifierLoad crowded = new VerifierLoad(64, 16, 48);
+        GoodputDraftLength policy = fed(0.8, 500_000, 0.05, alone);
+        int lengthAlone = policy.nextLength(null);
+        assertTrue(lengthAlone >= 3, "k alone = " + lengthAlone);
+        // Same drafter and text; now 64 sessions share the forward passes, so σ · sharers ≥ 1.
+        policy.observe(round(2, 2, 500_000, 0.05, crowded));
+        assertEquals(0, policy.nextLength(null), "every drafted token now costs a whole step");
+    }
+
+    @Test
+    void manySessionsWithoutSharedForwardsDoNotChangeTheChoice() {
+        // A CPU verifier without batching: 32 open sessions time-share the cores; every latency the session
+        // measures grows alike, so the best k stays what it is for one session.
+        GoodputDraftLength one = fed(0.8, 500_000, 0.05, new VerifierLoad(1, 0, 1));
+        GoodputDraftLength many = fed(0.8, 500_000, 0.05, new VerifierLoad(32, 0, 1), 16);
+        assertEquals(one.nextLength(null), many.nextLength(null),
+                one.nextLength(null) + " vs " + many.nextLength(null));
+    }
+
+    @Test
+    void afterManyPlainStepsItProbesWithAShortDraft() {
+        GoodputDraftLength policy = fed(0.0, 2_000_000, 0.05, new VerifierLoad(1, 0, 1));
+        int drafted = 0;
+        for (int i = 0; i < GoodputDraftLength.PROBE_AFTER + 1; i++) {
+            drafted += policy.nextLength(null);
+        }
+        assertEquals(GoodputDraftLength.PROBE_LENGTH, drafted, "one probe after " + GoodputDraftLength.PROBE_AFTER);
+    }
+}

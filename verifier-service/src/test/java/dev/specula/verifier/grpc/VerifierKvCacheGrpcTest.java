@@ -1,0 +1,188 @@
+package dev.specula.verifier.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.specula.core.loop.StopCondition;
+import dev.specula.core.sampling.SamplingParams;
+import dev.specula.proto.mapping.ProtoMapping;
+import dev.specula.proto.v1.GenerateEvent;
+import dev.specula.proto.v1.OpenSession;
+import dev.specula.proto.v1.SessionOpened;
+import dev.specula.proto.v1.TargetGenerateRequest;
+import dev.specula.proto.v1.VerifierGrpc;
+import dev.specula.proto.v1.VerifyRound;
+import dev.specula.runtime.decoder.DecoderModel;
+import dev.specula.runtime.decoder.ExecutionSettings;
+import dev.specula.runtime.speculation.InProcessDecoding;
+import dev.specula.verifier.VerifierApplication;
+import dev.specula.verifier.engine.VerifierEngine;
+import dev.specula.verifier.kvstore.FakeKvStoreServer;
+import dev.specula.verifier.testing.ModelPair;
+import dev.specula.verifier.testing.RunningService;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Offload and restore through a KV store speaking the real protocol: a finished session's blocks reach the
+ * store, the next turn restores them (cached_tokens in SessionOpened and in the Generate summary), tenants never
+ * share, and damaged blocks are refused so the greedy output always equals the uncached one.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class VerifierKvCacheGrpcTest {
+    private static final Path FOLDER = ModelPair.UNDER_TEST.verifier();
+    private static final int NEW = 10;
+
+    private FakeKvStoreServer store;
+    private RunningService verifier;
+    private VerifierEngine engine;
+    private DecoderModel target;
+
+    @BeforeAll
+    void start() {
+        store = new FakeKvStoreServer();
+        verifier = RunningService.start(VerifierApplication.class, VerifierApplication.CONFIG_NAME, Map.of(
+                "specula.verifier.model-path", FOLDER.toString(),
+                "specula.verifier.intra-op-threads", "2",
+                // No local prefix cache: every hit below must have come through the store.
+                "specula.verifier.prefix-cache-bytes", "0",
+                "spring.grpc.client.channel.kvstore.target", store.target()));
+        engine = verifier.bean(VerifierEngine.class);
+        target = DecoderModel.load(FOLDER, ExecutionSettings.defaults().withIntraOpThreads(2));
+    }
+
+    @AfterAll
+    void stop() throws InterruptedException {
+        if (target != null) {
+            target.close();
+        }
+        if (verifier != null) {
+            verifier.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    @Test
+    void theNextTurnRestoresTheFinishedConversationFromTheStoreInItsTenantOnly() {
+        int[] conversation = finishedConversation("t-restore", 21);
+        int[] nextTurn = concat(conversation, VerifierSessionGrpcTest.tokens(9, 22));
+
+        SessionCall call = new SessionCall(verifier.channel());
+        SessionOpened opened = call.open(open("t-restore", nextTurn));
+        assertThat(opened.getCachedTokens()).as("79 cached tokens of the first turn = 4 full blocks").isEqualTo(64);
+        assertThat(decode(call)).isEqualTo(reference(nextTurn));
+        call.completeAndAwaitEnd();
+
+        SessionCall stranger = new SessionCall(verifier.channel());
+        assertThat(stranger.open(open("t-other", nextTurn)).getCachedTokens()).as("another tenant").isZero();
+        assertThat(decode(stranger)).isEqualTo(reference(nextTurn));
+        stranger.completeAndAwaitEnd();
+    }
+
+    @Test
+    void targetOnlyGenerateReportsCachedTokensInItsSummary() {
+        int[] conversation = finishedConversation("t-generate", 31);
+        int[] nextTurn = concat(conversation, VerifierSessionGrpcTest.tokens(5, 32));
+        TargetGenerateRequest.Builder request = TargetGenerateRequest.newBuilder().setTenant("t-generate")
+                .setSampling(ProtoMapping.sampling(SamplingParams.GREEDY)).setMaxNewTokens(NEW).setIgnoreEos(true);
+        IntStream.of(nextTurn).forEach(request::addPromptTokenIds);
+        Iterator<GenerateEvent> events = VerifierGrpc.newBlockingStub(verifier.channel()).generate(request.build());
+        int[] tokens = new int[0];
+        GenerateEvent last = null;
+        while (events.hasNext()) {
+            last = events.next();
+            if (last.hasChunk()) {
+                tokens = concat(tokens, last.getChunk().getTokenIdsList().stream().mapToInt(Integer::intValue).toArray());
+            }
+        }
+        assertThat(last.getSummary().getCachedTokens()).isEqualTo(64);
+        assertThat(tokens).isEqualTo(reference(nextTurn));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FakeKvStoreServer.Damage.class, names = {"FLIPPED_PAYLOAD", "WRONG_KEY", "OTHER_CODEC"})
+    void damagedBlocksAreRefusedAndTheOutputEqualsTheUncachedOne(FakeKvStoreServer.Damage damage) {
+        String tenant = "t-" + damage;
+        int[] conversation = finishedConversation(tenant, 41 + damage.ordinal());
+        int[] nextTurn = concat(conversation, VerifierSessionGrpcTest.tokens(9, 51));
+        store.damage(damage);
+        try {
+            SessionCall call = new SessionCall(verifier.channel());
+            assertThat(call.open(open(tenant, nextTurn)).getCachedTokens()).as(damage.toString()).isZero();
+            assertThat(decode(call)).as(damage.toString()).isEqualTo(reference(nextTurn));
+            call.completeAndAwaitEnd();
+        } finally {
+            store.damage(FakeKvStoreServer.Damage.NONE);
+        }
+        String scrape = verifier.bean(PrometheusMeterRegistry.class).scrape();
+        assertThat(scrape).contains("specula_verifier_kvstore_corrupt_blocks_total");
+    }
+
+    @Test
+    void engineStateIsExportedUnderSpeculaAndVllmNames() {
+        finishedConversation("t-metrics", 61);
+        String scrape = verifier.bean(PrometheusMeterRegistry.class).scrape();
+        assertThat(scrape)
+                .contains("vllm:num_requests_running{model_name=\"" + FOLDER.getFileName() + "\"}")
+                .contains("vllm:num_requests_waiting{")
+                .contains("vllm:kv_cache_usage_perc{")
+                .contains("specula_verifier_batch_size_count")
+                .contains("specula_verifier_kv_budget_bytes")
+                .contains("specula_verifier_kv_bytes_in_use")
+                .contains("specula_verifier_offload_bytes_total")
+                .contains("specula_verifier_restored_tokens_total")
+                .contains("specula_verifier_prefix_cache_hit_tokens_total")
+                .contains("specula_verifier_evictions_total")
+                .contains("specula_verifier_scheduler_queue_depth");
+        assertThat(engine.serving().counters().offloadBytes()).isPositive();
+    }
+
+    /** Runs a 70-token prompt for NEW greedy tokens in {@code tenant}, then waits until its blocks are stored. */
+    private int[] finishedConversation(String tenant, int seed) {
+        int[] prompt = VerifierSessionGrpcTest.tokens(70, seed);
+        int before = store.blockCount();
+        SessionCall call = new SessionCall(verifier.channel());
+        call.open(open(tenant, prompt));
+        int[] generated = decode(call);
+        assertThat(generated).isEqualTo(reference(prompt));
+        call.completeAndAwaitEnd();
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.blockCount() >= before + 4);
+        return concat(prompt, generated);
+    }
+
+    private static int[] decode(SessionCall call) {
+        int[] out = new int[NEW];
+        for (int i = 0; i < NEW; i++) {
+            out[i] = call.round(VerifyRound.newBuilder().setRound(i + 1).build()).getNextToken();
+        }
+        return out;
+    }
+
+    private int[] reference(int[] prompt) {
+        return InProcessDecoding.targetOnly(target, prompt, SamplingParams.GREEDY, new StopCondition(NEW, new int[0]))
+                .tokens();
+    }
+
+    private static OpenSession open(String tenant, int[] prompt) {
+        return VerifierSessionGrpcTest.open(prompt, SamplingParams.GREEDY, 2 * NEW).toBuilder().setTenant(tenant).build();
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
