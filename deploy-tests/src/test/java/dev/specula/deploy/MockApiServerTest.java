@@ -44,6 +44,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class MockApiServerTest {
 
+    /** The mock logs every request at INFO through java.util.logging; keep a reference so the level sticks. */
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
     private static KubernetesMockServer server;
     private static ApiClient client;
 
@@ -56,6 +59,7 @@ class MockApiServerTest {
 
     @BeforeAll
     static void start() throws Exception {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(CRDS), false);
         server.init();

@@ -79,7 +79,9 @@ class KvStoreRestartTest {
                         "--specula.kvstore.disk.path=" + disk,
                         "--specula.kvstore.disk.bytes=64MB",
                         "--specula.kvstore.redis.uri=" + redisUri,
-                        "--specula.kvstore.redis.bytes=64MB");
+                        "--specula.kvstore.redis.bytes=64MB",
+                        "--specula.kvstore.redis.lookup-timeout=1s", // a loaded CI machine is no outage
+                        "--specula.kvstore.redis.write-timeout=5s");
     }
 
     private interface ClientAction {

@@ -231,9 +231,10 @@ class TieredBlockStoreTest {
         return new DiskTier(dir.resolve("disk"), capacity, Duration.ofSeconds(30), opener, clock);
     }
 
+    /** Generous deadlines: these tests are about where blocks go, not about timeouts (RedisTierTest has those). */
     private RedisTier redis(String uri) {
-        return new RedisTier(new RedisSettings(uri, 1 << 20, "test-" + UUID.randomUUID(), Duration.ofMillis(50),
-                Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(10), clock));
+        return new RedisTier(new RedisSettings(uri, 1 << 20, "test-" + UUID.randomUUID(), Duration.ofSeconds(2),
+                Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(10), clock));
     }
 
     private List<Block> blocks(Tenant tenant, int count, int size) {

@@ -131,7 +131,7 @@ final class ConcurrencyScenario implements Scenario {
      * @return tokens generated
      */
     static long generate(RouterGrpc.RouterBlockingStub router, String prompt, int maxTokens, BenchOptions options,
-                         LatencySamples perToken, Object unused) {
+                         LatencySamples perToken) {
         GenerateRequest request = GenerateRequest.newBuilder()
                 .setPrompt(prompt)
                 .setMode(Mode.MODE_SPECULATIVE)

@@ -92,7 +92,13 @@ public final class ProtoMapping {
                 .setDraftTokens(stats.draftTokens())
                 .setAcceptedTokens(stats.acceptedTokens())
                 .setAcceptanceRate(stats.acceptanceRate())
-                .setMeanAcceptanceLength(stats.meanAcceptanceLength());
+                .setMeanAcceptanceLength(stats.meanAcceptanceLength())
+                .setMeanDraftLength(stats.meanDraftLength())
+                .setZeroDraftRounds(stats.zeroDraftRounds())
+                .setDraftLengthChanges(stats.draftLengthChanges())
+                .setUnverifiedTokens(stats.unverifiedTokens())
+                .setModelSwitches(stats.modelSwitches())
+                .setLargeModelTokenFraction(stats.largeModelTokenFraction());
         long[] perPosition = stats.acceptedPerPosition();
         int last = perPosition.length;
         while (last > 0 && perPosition[last - 1] == 0) {

@@ -221,7 +221,7 @@ class RouterGrpcServiceTest {
     }
 
     @Test
-    void aClientCancelReachesTheBackend() throws InterruptedException {
+    void aClientCancelReachesTheBackend() throws Exception {
         CountDownLatch backendCancelled = new CountDownLatch(1);
         backends.drafter = FakeBackends.streamUntilCancelled(slice(0, 3), backendCancelled);
         Context.CancellableContext context = Context.current().withCancellation();

@@ -44,12 +44,11 @@ import tools.jackson.databind.JsonNode;
         properties = {
                 "spring.config.name=router",
                 "spring.grpc.server.port=0",
-                "specula.router.model-path=../models/test-tiny",
                 "specula.router.served-model-name=test-tiny",
                 "specula.router.http.keep-alive-interval=300ms",
                 "logging.level.root=WARN"})
 class OpenAiApiTest {
-    static final Path MODEL = Path.of("../models/test-tiny");
+    static final Path MODEL = Path.of("../models/test-tiny").toAbsolutePath().normalize();
     static final TextTokenizer TOKENIZER = TextTokenizer.load(ModelFolder.open(MODEL));
     static final String OUTPUT = "Hello, world! The quick brown fox jumps over the lazy dog.";
     static final FakeMesh MESH = new FakeMesh();
@@ -61,6 +60,7 @@ class OpenAiApiTest {
     static void backends(DynamicPropertyRegistry registry) {
         registry.add("spring.grpc.client.channel.drafter.target", MESH::target);
         registry.add("spring.grpc.client.channel.verifier.target", MESH::target);
+        registry.add("specula.router.model-path", MODEL::toString);
     }
 
     @AfterAll

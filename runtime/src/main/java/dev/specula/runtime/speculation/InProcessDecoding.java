@@ -1,5 +1,6 @@
 package dev.specula.runtime.speculation;
 
+import dev.specula.core.loop.AlwaysVerify;
 import dev.specula.core.loop.DraftLengthPolicy;
 import dev.specula.core.loop.DraftSource;
 import dev.specula.core.loop.FixedDraftLength;
@@ -7,6 +8,7 @@ import dev.specula.core.loop.GenerationOutcome;
 import dev.specula.core.loop.NoDrafts;
 import dev.specula.core.loop.SpeculationLoop;
 import dev.specula.core.loop.StopCondition;
+import dev.specula.core.loop.SwitchingPolicy;
 import dev.specula.core.loop.TokenSequence;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.runtime.decoder.DecoderModel;
@@ -40,11 +42,34 @@ public final class InProcessDecoding {
         }
     }
 
+    /**
+     * Speculative decoding with any draft source (a model, n-gram lookup, a hybrid) against {@code target}; the
+     * caller owns the source and closes it. Lossless: greedy output equals {@link #targetOnly}'s.
+     */
+    public static Generation speculative(DraftSource source, DecoderModel target, int[] prompt, SamplingParams params,
+                                         DraftLengthPolicy policy, StopCondition stop) {
+        return run(source, target, prompt, params, policy, AlwaysVerify.INSTANCE, stop);
+    }
+
+    /**
+     * The loop with a switching policy, e.g. entropy-adaptive (lossy: tokens it trusts commit unverified); the
+     * caller owns the source.
+     */
+    public static Generation switching(DraftSource source, DecoderModel target, int[] prompt, SamplingParams params,
+                                       DraftLengthPolicy policy, SwitchingPolicy switching, StopCondition stop) {
+        return run(source, target, prompt, params, policy, switching, stop);
+    }
+
     private static Generation run(DraftSource source, DecoderModel target, int[] prompt, SamplingParams params,
                                   DraftLengthPolicy policy, StopCondition stop) {
+        return run(source, target, prompt, params, policy, AlwaysVerify.INSTANCE, stop);
+    }
+
+    private static Generation run(DraftSource source, DecoderModel target, int[] prompt, SamplingParams params,
+                                  DraftLengthPolicy policy, SwitchingPolicy switching, StopCondition stop) {
         TokenSequence committed = new TokenSequence(prompt);
         try (VerifierSession verifier = VerifierSession.open(target, prompt, params)) {
-            GenerationOutcome outcome = new SpeculationLoop(source, verifier, policy)
+            GenerationOutcome outcome = new SpeculationLoop(source, verifier, policy, switching, System::nanoTime)
                     .run(committed, params, stop, tokens -> true);
             return new Generation(committed.generated(), outcome);
         }

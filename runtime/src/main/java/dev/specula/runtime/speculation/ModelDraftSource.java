@@ -2,6 +2,7 @@ package dev.specula.runtime.speculation;
 
 import dev.specula.core.loop.Draft;
 import dev.specula.core.loop.DraftSource;
+import dev.specula.core.loop.DraftStopRule;
 import dev.specula.core.loop.TokenSequence;
 import dev.specula.core.sampling.DraftSampling;
 import dev.specula.core.sampling.LogitsShaper;
@@ -25,8 +26,10 @@ import java.util.Arrays;
  *
  * <p>Confidences (for draft-length policies): greedy → the drafter's softmax probability of its argmax
  * (temperature 1, before any truncation), since the point mass would always say 1; sampled → the
- * probability of the drawn token in the shaped distribution it was drawn from. Drafting stops early at the
- * drafter's stop token (nothing after it could be committed) or at the context limit.
+ * probability of the drawn token in the shaped distribution it was drawn from. Entropies (for entropy-adaptive
+ * switching and the cascade): of the full softmax at the request's temperature (1 for greedy). Drafting stops
+ * early at the drafter's stop token (nothing after it could be committed), at the context limit, or where the
+ * round's {@link DraftStopRule} says so — before the next forward, which is what stopping saves.
  */
 public final class ModelDraftSource implements DraftSource {
     private final DecoderModel model;
@@ -44,6 +47,11 @@ public final class ModelDraftSource implements DraftSource {
 
     @Override
     public Draft draft(TokenSequence committed, int maxTokens, SamplingParams params) {
+        return draft(committed, maxTokens, params, DraftStopRule.NEVER);
+    }
+
+    @Override
+    public Draft draft(TokenSequence committed, int maxTokens, SamplingParams params, DraftStopRule stop) {
         int n = committed.length();
         if (n == 0) {
             throw new IllegalArgumentException("cannot draft after an empty sequence: the prompt needs a token (BOS)");
@@ -55,6 +63,7 @@ public final class ModelDraftSource implements DraftSource {
         float[] row = sync(committed);
         int[] tokens = new int[k];
         float[] confidences = new float[k];
+        float[] entropies = new float[k];
         SparseDistribution[] distributions = params.greedy() ? null : new SparseDistribution[k];
         int drafted = 0;
         while (drafted < k) {
@@ -62,27 +71,26 @@ public final class ModelDraftSource implements DraftSource {
             int token;
             if (params.greedy()) {
                 token = LogitsShaper.argmax(row, 0, vocab);
-                confidences[drafted] = softmaxProbability(row, token);
+                confidences[drafted] = softmaxProbabilityAndEntropy(row, token, entropies, drafted);
             } else {
                 SparseDistribution shaped = LogitsShaper.shape(row, 0, vocab, params);
                 token = DraftSampling.drawDraftToken(shaped, params.seed(), position);
                 distributions[drafted] = shaped;
                 confidences[drafted] = shaped.probOf(token);
+                entropies[drafted] = (float) LogitsShaper.entropy(row, 0, vocab, params.temperature());
             }
-            tokens[drafted++] = token;
-            if (drafted == k || model.generationConfig().isStopToken(token)) {
+            tokens[drafted] = token;
+            boolean stopHere = stop.stopAfter(drafted, confidences[drafted]);
+            drafted++;
+            if (drafted == k || stopHere || model.generationConfig().isStopToken(token)) {
                 break;
             }
             one[0] = token;
             row = session.forward(one);
             record(session.length() - 1, token);
         }
-        if (drafted < k) {
-            return new Draft(Arrays.copyOf(tokens, drafted),
-                    distributions == null ? null : Arrays.copyOf(distributions, drafted),
-                    Arrays.copyOf(confidences, drafted));
-        }
-        return new Draft(tokens, distributions, confidences);
+        Draft draft = new Draft(tokens, distributions, confidences, entropies);
+        return drafted < k ? draft.prefix(drafted) : draft;
     }
 
     /** Tokens currently in the drafter's KV cache (for tests and diagnostics). */
@@ -120,12 +128,23 @@ public final class ModelDraftSource implements DraftSource {
         ingested[at] = token;
     }
 
-    private float softmaxProbability(float[] row, int token) {
+    /**
+     * Softmax probability of the argmax {@code token} (temperature 1), and into {@code entropies[at]} the softmax's
+     * entropy, in one pass: H = ln Z − Σ e^(s_i) s_i / Z with s_i = logit_i − max.
+     */
+    private float softmaxProbabilityAndEntropy(float[] row, int token, float[] entropies, int at) {
         float max = row[token]; // token is the argmax
         double sum = 0.0;
+        double weightedScores = 0.0;
         for (int i = 0; i < vocab; i++) {
-            sum += Math.exp(row[i] - max);
+            double s = row[i] - max;
+            double e = Math.exp(s);
+            sum += e;
+            if (e > 0.0) {
+                weightedScores += e * s;
+            }
         }
+        entropies[at] = (float) Math.max(0.0, Math.log(sum) - weightedScores / sum);
         return (float) (1.0 / sum);
     }
 }
