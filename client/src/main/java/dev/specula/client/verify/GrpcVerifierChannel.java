@@ -2,9 +2,11 @@ package dev.specula.client.verify;
 
 import dev.specula.core.loop.Draft;
 import dev.specula.core.loop.VerifierChannel;
+import dev.specula.core.loop.VerifierLoad;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.core.sampling.SparseDistribution;
 import dev.specula.core.verify.Verdict;
+import dev.specula.proto.mapping.PolicyMapping;
 import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.OpenSession;
 import dev.specula.proto.v1.RoundVerdict;
@@ -35,6 +37,7 @@ public final class GrpcVerifierChannel implements VerifierChannel {
     private int round;
     private boolean closed;
     private long bytesSent;
+    private VerifierLoad load = VerifierLoad.UNKNOWN;
 
     private GrpcVerifierChannel(Channel channel, OpenSession open, Duration roundTimeout) {
         this.roundTimeout = roundTimeout;
@@ -70,6 +73,12 @@ public final class GrpcVerifierChannel implements VerifierChannel {
         return opened;
     }
 
+    /** The load the verifier reported with its latest verdict. */
+    @Override
+    public VerifierLoad load() {
+        return load;
+    }
+
     /** Serialised request bytes sent so far, opening message included (a figure of merit per round). */
     public long bytesSent() {
         return bytesSent;
@@ -99,6 +108,7 @@ public final class GrpcVerifierChannel implements VerifierChannel {
         for (int i = 0; i < targetProbs.length; i++) {
             targetProbs[i] = v.getTargetProbOfDrafts(i);
         }
+        load = v.hasLoad() ? PolicyMapping.load(v.getLoad()) : VerifierLoad.UNKNOWN;
         return new Verdict(v.getAccepted(), v.getNextToken(), v.getBonus(), targetProbs, v.getTargetEntropy());
     }
 

@@ -9,7 +9,6 @@ import dev.specula.kvstore.tier.PutResult;
 import dev.specula.kvstore.tier.TenantUsage;
 import dev.specula.kvstore.tier.TierUsage;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;

@@ -133,20 +133,19 @@ final class KvRestoreScenario implements Scenario {
         return new double[] {firstMillis, cached};
     }
 
-    /** Held-out code as tokens of the verifier's tokenizer, at least {@code tokens} long. */
+    /**
+     * Held-out code as tokens of the verifier's tokenizer, at least {@code tokens} long (the prompts are cycled
+     * if they are too few; chain hashes differ by position, so repeated text is no cache advantage).
+     */
     private static int[] corpus(BenchOptions options, int tokens) {
         try (TextTokenizer tokenizer = TextTokenizer.load(ModelFolder.open(options.mesh().verifierModel()))) {
+            List<String> texts = HeldOutPrompts.load(Math.max(1, options.prompts()), options.promptChars());
             int[] out = new int[0];
-            int count = 8;
-            while (out.length < tokens) {
-                out = new int[0];
-                for (String text : HeldOutPrompts.load(count, 2000)) {
-                    int[] encoded = tokenizer.encode(text, false);
-                    int[] joined = Arrays.copyOf(out, out.length + encoded.length);
-                    System.arraycopy(encoded, 0, joined, out.length, encoded.length);
-                    out = joined;
-                }
-                count *= 2;
+            for (int i = 0; out.length < tokens; i++) {
+                int[] encoded = tokenizer.encode(texts.get(i % texts.size()), false);
+                int[] joined = Arrays.copyOf(out, out.length + encoded.length);
+                System.arraycopy(encoded, 0, joined, out.length, encoded.length);
+                out = joined;
             }
             return out;
         }

@@ -31,7 +31,9 @@ public final class PolicyMapping {
         int maxK = policy.getMaxDraftLength() == 0 ? defaults.maxDraftLength() : policy.getMaxDraftLength();
         int k = draftLength == 0 ? Math.min(defaults.draftLength(), maxK) : draftLength;
         if (lengthMode == DraftLengthMode.FIXED) {
-            maxK = Math.max(maxK, k);
+            maxK = Math.max(maxK, k); // a fixed k is bounded by the caller's own limit, not by adaptive's K
+        } else {
+            k = Math.min(k, maxK);
         }
         CascadeRule cascade = new CascadeRule(
                 policy.getCascadeMetric() == dev.specula.proto.v1.CascadeMetric.CASCADE_METRIC_UNSPECIFIED

@@ -9,20 +9,22 @@ import dev.specula.proto.v1.TokenChunk;
 import dev.specula.proto.v1.VerifierGrpc;
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 /**
- * Scripted stand-ins for the drafter and the verifier on in-process servers. Each records the requests the
- * router sent and answers with the script the test set; {@link #reset()} restores "refuse everything".
+ * Scripted stand-ins for the drafter and the verifier on one loopback server (the router reaches its backends
+ * through channels configured by logical name, which Spring gRPC resolves to network targets only). Each records
+ * the requests the router sent and answers with the script the test set; {@link #reset()} restores "refuse
+ * everything".
  */
 final class FakeBackends implements AutoCloseable {
 
@@ -32,31 +34,35 @@ final class FakeBackends implements AutoCloseable {
         void answer(R request, ServerCallStreamObserver<GenerateEvent> out) throws InterruptedException;
     }
 
-    final String drafterName = "fake-drafter-" + UUID.randomUUID();
-    final String verifierName = "fake-verifier-" + UUID.randomUUID();
     final List<DraftGenerateRequest> drafterRequests = new CopyOnWriteArrayList<>();
     final List<TargetGenerateRequest> verifierRequests = new CopyOnWriteArrayList<>();
     volatile Script<DraftGenerateRequest> drafter;
     volatile Script<TargetGenerateRequest> verifier;
-    private final Server drafterServer;
-    private final Server verifierServer;
+    private final Server server;
 
     FakeBackends() throws IOException {
         reset();
-        drafterServer = InProcessServerBuilder.forName(drafterName).addService(new DrafterGrpc.DrafterImplBase() {
-            @Override
-            public void generate(DraftGenerateRequest request, StreamObserver<GenerateEvent> out) {
-                drafterRequests.add(request);
-                run(drafter, request, out);
-            }
-        }).build().start();
-        verifierServer = InProcessServerBuilder.forName(verifierName).addService(new VerifierGrpc.VerifierImplBase() {
-            @Override
-            public void generate(TargetGenerateRequest request, StreamObserver<GenerateEvent> out) {
-                verifierRequests.add(request);
-                run(verifier, request, out);
-            }
-        }).build().start();
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(new DrafterGrpc.DrafterImplBase() {
+                    @Override
+                    public void generate(DraftGenerateRequest request, StreamObserver<GenerateEvent> out) {
+                        drafterRequests.add(request);
+                        run(drafter, request, out);
+                    }
+                })
+                .addService(new VerifierGrpc.VerifierImplBase() {
+                    @Override
+                    public void generate(TargetGenerateRequest request, StreamObserver<GenerateEvent> out) {
+                        verifierRequests.add(request);
+                        run(verifier, request, out);
+                    }
+                })
+                .build().start();
+    }
+
+    /** {@code static://127.0.0.1:<port>}: where both fakes answer. */
+    String target() {
+        return "static://127.0.0.1:" + server.getPort();
     }
 
     void reset() {
@@ -115,7 +121,6 @@ final class FakeBackends implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        drafterServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        verifierServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 }

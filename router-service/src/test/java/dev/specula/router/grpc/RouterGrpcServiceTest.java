@@ -42,8 +42,8 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The router application over its in-process server, in front of scripted drafter and verifier fakes (also
- * in-process, reached through the router's channels by logical name): which backend each mode goes to and with
+ * The router application over its in-process server, in front of scripted drafter and verifier fakes on a
+ * loopback port (reached through the router's channels by logical name): which backend each mode goes to and with
  * what, text streaming that never splits a character, when it falls back to target-only and when it must not,
  * and a client's cancel reaching the backend. The fakes run no model; the tokenizer is test-tiny's byte vocabulary.
  */
@@ -80,8 +80,8 @@ class RouterGrpcServiceTest {
                 "--specula.router.max-tokens-cap=" + CAP,
                 "--specula.router.default-draft-length=" + DEFAULT_DRAFT_LENGTH,
                 "--specula.router.request-timeout=20s",
-                "--spring.grpc.client.channel.drafter.target=in-process:" + backends.drafterName,
-                "--spring.grpc.client.channel.verifier.target=in-process:" + backends.verifierName);
+                "--spring.grpc.client.channel.drafter.target=" + backends.target(),
+                "--spring.grpc.client.channel.verifier.target=" + backends.target());
         channel = InProcessChannelBuilder.forName(ROUTER).build();
         tokenizer = TextTokenizer.load(ModelFolder.open(model));
         output = tokenizer.encode(OUTPUT);

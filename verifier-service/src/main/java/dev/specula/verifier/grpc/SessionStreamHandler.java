@@ -8,6 +8,7 @@ import dev.specula.proto.v1.RoundVerdict;
 import dev.specula.proto.v1.SessionOpened;
 import dev.specula.proto.v1.SessionRequest;
 import dev.specula.proto.v1.SessionResponse;
+import dev.specula.proto.v1.VerifierLoad;
 import dev.specula.proto.v1.VerifyRound;
 import dev.specula.service.error.InvalidRequestException;
 import dev.specula.service.error.StatusMapping;
@@ -112,7 +113,10 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
                 .setAccepted(verdict.accepted())
                 .setNextToken(verdict.nextToken())
                 .setBonus(verdict.bonus())
-                .setTargetEntropy(verdict.targetEntropy());
+                .setTargetEntropy(verdict.targetEntropy())
+                .setLoad(VerifierLoad.newBuilder()
+                        .setRunningSessions(engine.openSessions())
+                        .setQueueDepth(engine.serving().schedulerQueueDepth()));
         for (float p : verdict.targetProbOfDrafts()) {
             out.addTargetProbOfDrafts(p);
         }

@@ -1,7 +1,13 @@
 package dev.specula.verifier.grpc;
 
+import dev.specula.core.draft.NgramDraftSource;
+import dev.specula.core.loop.AlwaysVerify;
 import dev.specula.core.loop.FixedDraftLength;
+import dev.specula.core.loop.GenerationOutcome;
 import dev.specula.core.loop.NoDrafts;
+import dev.specula.core.policy.SpeculationPlan;
+import dev.specula.proto.mapping.PolicyMapping;
+import dev.specula.proto.v1.DraftSourceKind;
 import dev.specula.proto.v1.GenerateEvent;
 import dev.specula.proto.v1.Mode;
 import dev.specula.proto.v1.SessionRequest;
@@ -41,10 +47,26 @@ public class VerifierGrpcService extends VerifierGrpc.VerifierImplBase {
         var out = new FlowControlledSender<>((ServerCallStreamObserver<GenerateEvent>) responses, MAX_STALL);
         int[] prompt = ProtoMapping.tokens(request.getPromptTokenIdsList(), engine.vocabSize());
         var params = ProtoMapping.sampling(request.getSampling());
-        try (ActiveSession session = engine.open(request.getTenant(), prompt, params, request.getMaxNewTokens(), "")) {
-            metrics.recordTargetOnly(GenerationStreamer.stream(NoDrafts.INSTANCE, session, new FixedDraftLength(0),
-                    prompt, params, engine.stopCondition(request.getMaxNewTokens(), request.getIgnoreEos()),
-                    Mode.MODE_TARGET_ONLY, session.cachedTokens(), out));
+        // N-gram drafting runs here, next to the target: the loop's verify call is local, no round trip per round.
+        boolean ngram = request.getPolicy().getDraftSource() == DraftSourceKind.DRAFT_SOURCE_KIND_NGRAM;
+        SpeculationPlan plan = PolicyMapping.plan(request.getPolicy(), 0, SpeculationPlan.DEFAULTS);
+        try (ActiveSession session = engine.open(request.getTenant(), prompt, params, request.getMaxNewTokens(), "");
+             NgramDraftSource lookup = plan.newNgramSource()) {
+            GenerationOutcome outcome = GenerationStreamer.stream(ngram ? lookup : NoDrafts.INSTANCE, session,
+                    ngram ? plan.newLengthPolicy() : new FixedDraftLength(0), AlwaysVerify.INSTANCE, prompt, params,
+                    engine.stopCondition(request.getMaxNewTokens(), request.getIgnoreEos()),
+                    ngram ? Mode.MODE_SPECULATIVE : Mode.MODE_TARGET_ONLY, session.cachedTokens(), summary -> {
+                        if (ngram) {
+                            summary.setDraftSource(DraftSourceKind.DRAFT_SOURCE_KIND_NGRAM)
+                                    .setDraftLengthMode(PolicyMapping.lengthMode(plan.lengthMode()));
+                            summary.getStatsBuilder().setNgramDrafts(lookup.drafts());
+                        } else {
+                            summary.setDraftSource(DraftSourceKind.DRAFT_SOURCE_KIND_NONE);
+                        }
+                    }, out);
+            if (!ngram) {
+                metrics.recordTargetOnly(outcome);
+            }
         }
     }
 }

@@ -55,6 +55,12 @@ public final class AdamW implements AutoCloseable {
                 sq += g.square().sum().getFloat();
             }
             float norm = (float) Math.sqrt(sq);
+            if (!Float.isFinite(norm)) {
+                // One overflowing batch must not poison the weights (inf * 0 = NaN): drop it.
+                for (NDArray g : grads.values()) g.subi(g);
+                t--;
+                return norm;
+            }
             float coef = norm > clipNorm ? clipNorm / (norm + 1e-6f) : 1f;
             float bc1 = (float) (1 - Math.pow(beta1, t));
             float bc2 = (float) (1 - Math.pow(beta2, t));

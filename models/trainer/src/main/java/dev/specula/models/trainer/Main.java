@@ -134,6 +134,13 @@ public final class Main {
                 objective = (logits, ids, labels) -> Objective.crossEntropy(logits, labels);
             }
             JsonObject summary = new Trainer(manager, model, objective, corpus, s, work.resolve(cfg.name + ".ckpt")).run();
+            if (a.containsKey("prior-tokens")) {
+                // Resumed run: report the whole history, as given by the caller from the earlier run's log.
+                summary.addProperty("resumed_from_tokens", Long.parseLong(a.get("prior-tokens")));
+                summary.addProperty("resumed_from_minutes", Double.parseDouble(a.get("prior-minutes")));
+                summary.addProperty("tokens_trained", summary.get("tokens_trained").getAsLong() + Long.parseLong(a.get("prior-tokens")));
+                summary.addProperty("training_minutes", summary.get("training_minutes").getAsDouble() + Double.parseDouble(a.get("prior-minutes")));
+            }
             double held = Evaluator.heldOutLoss(manager, model, corpus, s.seq, 64, 8);
             summary.addProperty("heldout_loss", held);
             summary.addProperty("objective", distill ? "distillation: alpha*KL(verifier||drafter) + (1-alpha)*CE, alpha="

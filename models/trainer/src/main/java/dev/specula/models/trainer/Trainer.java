@@ -76,6 +76,7 @@ public final class Trainer {
         long windowTokens = 0;
         long windowStart = start;
         long optNanos = 0;
+        int skipped = 0;
         try (AdamW opt = new AdamW(manager, model.params, 0.9f, 0.95f, s.weightDecay, s.clip)) {
             while (progress < 1.0) {
                 boolean longStep = s.longSeq > 0 && s.longEvery > 0 && step % s.longEvery == s.longEvery - 1;
@@ -102,12 +103,15 @@ public final class Trainer {
                 step++;
                 tokens += (long) batch * seq;
                 windowTokens += (long) batch * seq;
-                emaLoss = Double.isNaN(emaLoss) ? loss : 0.98 * emaLoss + 0.02 * loss;
                 long now = System.nanoTime();
                 double minutes = (now - start) / 6e10;
                 progress = Math.max(minutes / s.minutes, (double) tokens / s.maxTokens);
-                if (!Float.isFinite(loss)) {
-                    throw new IllegalStateException("loss diverged at step " + step);
+                if (!Float.isFinite(loss) || !Float.isFinite(gradNorm)) {
+                    skipped++;
+                    System.out.printf(Locale.ROOT, "%s step %d skipped (loss %s, grad norm %s)%n", model.cfg.name, step, loss, gradNorm);
+                    if (skipped > 20) throw new IllegalStateException("loss diverged at step " + step);
+                } else {
+                    emaLoss = Double.isNaN(emaLoss) ? loss : 0.98 * emaLoss + 0.02 * loss;
                 }
                 if (step % s.logEvery == 0) {
                     double tps = windowTokens / ((now - windowStart) / 1e9);
@@ -134,6 +138,7 @@ public final class Trainer {
         double minutes = (System.nanoTime() - start) / 6e10;
         JsonObject out = new JsonObject();
         out.addProperty("steps", step);
+        out.addProperty("skipped_steps", skipped);
         out.addProperty("tokens_trained", tokens);
         out.addProperty("training_minutes", minutes);
         out.addProperty("final_train_loss_ema", emaLoss);
