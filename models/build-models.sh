@@ -25,7 +25,6 @@ DRAFTER_MINUTES=25
 OVERLAP_MINUTES=15
 THREADS=1
 STEPS="tiny verifier drafter export evaluate cards"
-COMMAND="models/build-models.sh $*"
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -60,13 +59,14 @@ fi
 VERIFIER_PID=""
 if has_step verifier; then
   echo "== training the verifier for $VERIFIER_MINUTES min (log: $WORK/verifier.log)"
-  rm -f "$WORK/verifier.ckpt"
+  rm -f "$WORK/verifier.ckpt" "$WORK/metrics.json"
   run train --preset verifier --corpus "$CORPUS" --work "$WORK" --minutes "$VERIFIER_MINUTES" \
       --lr 1.5e-3 --batch 8 --warmup 60 --long-seq 2048 --long-every 16 --eval-every 200 --log-every 10 \
       > "$WORK/verifier.log" 2>&1 &
   VERIFIER_PID=$!
   if has_step drafter && [[ "$OVERLAP_MINUTES" -gt 0 ]]; then
-    sleep $(( (VERIFIER_MINUTES - OVERLAP_MINUTES) * 60 ))
+    LEAD=$(( VERIFIER_MINUTES - OVERLAP_MINUTES )); [[ $LEAD -lt 0 ]] && LEAD=0
+    sleep $(( LEAD * 60 ))
     while [[ ! -f "$WORK/verifier.ckpt" ]]; do sleep 10; done
   else
     wait "$VERIFIER_PID"; VERIFIER_PID=""
@@ -93,6 +93,6 @@ if has_step evaluate; then
 fi
 if has_step cards; then
   echo "== model cards"
-  run cards --work "$WORK" --verifier "$MODELS/bundled/verifier" --drafter "$MODELS/bundled/drafter" --command "$COMMAND"
+  run cards --work "$WORK" --verifier "$MODELS/bundled/verifier" --drafter "$MODELS/bundled/drafter" --command "models/build-models.sh"
 fi
 echo "== done"

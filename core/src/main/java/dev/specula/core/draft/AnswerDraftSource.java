@@ -42,6 +42,11 @@ public final class AnswerDraftSource implements DraftSource {
         return answer.prefix(Math.min(answer.length(), matched + maxTokens)).suffix(matched);
     }
 
+    /** True while the committed sequence, as of the last draft call, still follows an unfinished answer. */
+    public boolean replaying() {
+        return !left && matched < answer.length();
+    }
+
     /** Answer tokens the committed sequence had taken at the last draft call (the verified prefix kept). */
     public int matchedTokens() {
         return matched;

@@ -2,7 +2,9 @@ package dev.specula.drafter.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import dev.specula.service.policy.PolicyProperties;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Drafter configuration ({@code specula.drafter.*}), mapped 1:1 from Helm values. The verifier endpoint is the
@@ -14,10 +16,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param maxNewTokensCap    largest max_new_tokens a request may ask for
  * @param roundTimeout       how long to wait for one verdict before failing the request
  * @param intraOpThreads     ONNX Runtime intra-op threads; 0 = available processors
+ * @param policy             default speculation policies ({@code specula.drafter.policy.*}) for request fields left
+ *                           unset: draft source, fixed or adaptive lengths, n-gram, entropy-adaptive and cascade
+ *                           settings
  */
 @ConfigurationProperties("specula.drafter")
 public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxDraftLength, int maxNewTokensCap,
-                                Duration roundTimeout, int intraOpThreads) {
+                                Duration roundTimeout, int intraOpThreads, @DefaultValue PolicyProperties policy) {
 
     public DrafterProperties {
         if (modelPath == null) {
@@ -29,6 +34,12 @@ public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxD
         }
         if (roundTimeout == null || roundTimeout.isNegative() || roundTimeout.isZero() || intraOpThreads < 0) {
             throw new IllegalArgumentException("specula.drafter: round-timeout must be positive, intra-op-threads >= 0");
+        }
+        if (policy == null) {
+            policy = PolicyProperties.DEFAULTS;
+        }
+        if (policy.maxDraftLength() > maxDraftLength) {
+            throw new IllegalArgumentException("specula.drafter: policy.max-draft-length must be <= max-draft-length");
         }
     }
 }

@@ -1,11 +1,26 @@
 package dev.specula.drafter.engine;
 
 import dev.specula.client.verify.GrpcVerifierChannel;
+import dev.specula.core.draft.AnswerDraftSource;
+import dev.specula.core.draft.HybridDraftSource;
+import dev.specula.core.draft.NgramDraftSource;
+import dev.specula.core.loop.AlwaysVerify;
+import dev.specula.core.loop.Draft;
+import dev.specula.core.loop.DraftSource;
+import dev.specula.core.loop.FinishReason;
 import dev.specula.core.loop.FixedDraftLength;
 import dev.specula.core.loop.NoDrafts;
 import dev.specula.core.loop.StopCondition;
+import dev.specula.core.loop.SwitchingPolicy;
+import dev.specula.core.loop.TokenSequence;
+import dev.specula.core.policy.DraftLengthMode;
+import dev.specula.core.policy.DraftSourceKind;
+import dev.specula.core.policy.EscalationDraftLength;
+import dev.specula.core.policy.SpeculationPlan;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.drafter.config.DrafterProperties;
+import dev.specula.proto.mapping.PolicyMapping;
+import dev.specula.proto.v1.SpeculationPolicy;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.decoder.DecoderModel;
 import dev.specula.runtime.decoder.ExecutionSettings;
@@ -17,10 +32,13 @@ import dev.specula.service.validation.GenerationLimits;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.function.LongSupplier;
 
 /**
- * Owns the draft model and prepares generations: speculative (model drafts checked by a remote verifier over
- * one session stream) or draft-only (the small model decoding alone). Validates before allocating anything.
+ * Owns the draft model and prepares generations: speculative (drafts checked by a remote verifier over one
+ * session stream; drafts from the model, n-gram lookup or both), entropy-adaptive (the same, trusting the small
+ * model while it is certain), cascade (the small model's whole answer, escalated to the verifier when unsure) and
+ * draft-only (the small model decoding alone). Validates before allocating anything.
  */
 public final class DrafterEngine implements AutoCloseable {
     private final DrafterProperties properties;
@@ -42,19 +60,117 @@ public final class DrafterEngine implements AutoCloseable {
     }
 
     /**
-     * @param draftLength 0 = the configured default
+     * The request's plan: its policy fields over this drafter's defaults.
+     *
+     * @param draftLength fixed k (adaptive: the first rounds' k); 0 = the configured default
+     * @throws InvalidRequestException for lengths outside 1..max-draft-length or inconsistent settings
+     */
+    public SpeculationPlan plan(SpeculationPolicy policy, int draftLength) {
+        int max = properties.maxDraftLength();
+        if (draftLength < 0 || draftLength > max) {
+            throw new InvalidRequestException("draft_length must be in 1.." + max + ", got " + draftLength);
+        }
+        if (policy.getMaxDraftLength() < 0 || policy.getMaxDraftLength() > max) {
+            throw new InvalidRequestException("max_draft_length must be in 1.." + max + ", got "
+                    + policy.getMaxDraftLength());
+        }
+        SpeculationPlan plan;
+        try {
+            plan = PolicyMapping.plan(policy, draftLength, properties.policy().plan(properties.defaultDraftLength()));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage());
+        }
+        if (plan.draftSource() == DraftSourceKind.NONE) {
+            throw new InvalidRequestException("draft_source none drafts nothing: use mode target-only or draft-only");
+        }
+        return plan;
+    }
+
+    /**
+     * Lossless speculative decoding with the plan's draft source and draft-length policy.
+     *
      * @throws InvalidRequestException for bad input, {@link BackendUnavailableException} when no verifier answers
      */
     public Generation speculative(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos,
-                                  int draftLength) {
+                                  SpeculationPlan plan) {
+        return loop(prompt, params, maxNewTokens, ignoreEos, plan, AlwaysVerify.INSTANCE);
+    }
+
+    /** Entropy-adaptive (lossy): as speculative, committing the small model's tokens unverified while it is sure. */
+    public Generation entropyAdaptive(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos,
+                                      SpeculationPlan plan) {
+        return loop(prompt, params, maxNewTokens, ignoreEos, plan, plan.newEntropySwitch());
+    }
+
+    /** Cascade, first step: the small model's whole answer and whether the plan's cascade rule escalates it. */
+    public CascadeAnswer answer(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos,
+                                SpeculationPlan plan) {
         validate(prompt, maxNewTokens);
-        int k = draftLength == 0 ? properties.defaultDraftLength() : draftLength;
-        if (k < 1 || k > properties.maxDraftLength()) {
-            throw new InvalidRequestException("draft_length must be in 1.." + properties.maxDraftLength() + ", got " + k);
+        Draft answer;
+        try (ModelDraftSource small = new ModelDraftSource(model, !ignoreEos)) {
+            answer = small.draft(new TokenSequence(prompt), maxNewTokens, params);
         }
-        GrpcVerifierChannel verifier;
+        boolean stopped = !ignoreEos && answer.length() > 0
+                && stop(maxNewTokens, false).isStopToken(answer.tokens()[answer.length() - 1]);
+        return new CascadeAnswer(answer, plan.cascade().score(answer), !plan.cascade().accepts(answer),
+                stopped ? FinishReason.STOP : FinishReason.LENGTH);
+    }
+
+    /**
+     * Cascade, escalation: the verifier checks the answer as drafts in chunks of the plan's max draft length; the
+     * prefix it accepts is kept, and past the first rejection the plan's draft source continues speculatively.
+     */
+    public Generation escalate(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos,
+                               SpeculationPlan plan, Draft answer) {
+        validate(prompt, maxNewTokens);
+        GrpcVerifierChannel verifier = openVerifier(prompt, params, maxNewTokens);
+        AnswerDraftSource replay = new AnswerDraftSource(answer, prompt.length);
+        DraftSource afterwards = source(plan, ignoreEos);
+        return new Generation(new HybridDraftSource(replay, afterwards, false), verifier,
+                new EscalationDraftLength(replay, plan.maxDraftLength(), plan.newLengthPolicy()), AlwaysVerify.INSTANCE,
+                stop(maxNewTokens, ignoreEos), plan.draftSource(), plan.lengthMode(), ngramDrafts(afterwards));
+    }
+
+    /** The small model alone: plain decoding steps of the draft model. */
+    public Generation draftOnly(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos) {
+        validate(prompt, maxNewTokens);
+        return new Generation(NoDrafts.INSTANCE, VerifierSession.open(model, prompt, params), new FixedDraftLength(0),
+                AlwaysVerify.INSTANCE, stop(maxNewTokens, ignoreEos), DraftSourceKind.NONE, DraftLengthMode.FIXED,
+                () -> 0);
+    }
+
+    private Generation loop(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos,
+                            SpeculationPlan plan, SwitchingPolicy switching) {
+        validate(prompt, maxNewTokens);
+        GrpcVerifierChannel verifier = openVerifier(prompt, params, maxNewTokens);
+        DraftSource source = source(plan, ignoreEos);
+        return new Generation(source, verifier, plan.newLengthPolicy(), switching, stop(maxNewTokens, ignoreEos),
+                plan.draftSource(), plan.lengthMode(), ngramDrafts(source));
+    }
+
+    /** A fresh draft source of the plan's kind for one generation. */
+    private DraftSource source(SpeculationPlan plan, boolean ignoreEos) {
+        return switch (plan.draftSource()) {
+            case MODEL -> new ModelDraftSource(model, !ignoreEos);
+            case NGRAM -> plan.newNgramSource();
+            case HYBRID -> new HybridDraftSource(plan.newNgramSource(), new ModelDraftSource(model, !ignoreEos), true);
+            case NONE -> NoDrafts.INSTANCE;
+        };
+    }
+
+    private static LongSupplier ngramDrafts(DraftSource source) {
+        if (source instanceof NgramDraftSource lookup) {
+            return lookup::drafts;
+        }
+        if (source instanceof HybridDraftSource hybrid) {
+            return hybrid::firstDrafts;
+        }
+        return () -> 0;
+    }
+
+    private GrpcVerifierChannel openVerifier(int[] prompt, SamplingParams params, int maxNewTokens) {
         try {
-            verifier = GrpcVerifierChannel.open(verifierChannel, prompt, params, maxNewTokens,
+            return GrpcVerifierChannel.open(verifierChannel, prompt, params, maxNewTokens,
                     folder.tokenizerFile().sha256(), properties.roundTimeout());
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
@@ -62,14 +178,6 @@ public final class DrafterEngine implements AutoCloseable {
             }
             throw e;
         }
-        return new Generation(new ModelDraftSource(model), verifier, new FixedDraftLength(k), stop(maxNewTokens, ignoreEos));
-    }
-
-    /** The small model alone: plain decoding steps of the draft model. */
-    public Generation draftOnly(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos) {
-        validate(prompt, maxNewTokens);
-        return new Generation(NoDrafts.INSTANCE, VerifierSession.open(model, prompt, params), new FixedDraftLength(0),
-                stop(maxNewTokens, ignoreEos));
     }
 
     private StopCondition stop(int maxNewTokens, boolean ignoreEos) {

@@ -1,9 +1,11 @@
 package dev.specula.drafter.metrics;
 
 import dev.specula.core.loop.Draft;
+import dev.specula.core.loop.FinishReason;
 import dev.specula.core.loop.GenerationOutcome;
 import dev.specula.core.loop.LoopStats;
 import dev.specula.core.loop.VerifierChannel;
+import dev.specula.core.loop.VerifierLoad;
 import dev.specula.core.verify.Verdict;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -24,6 +26,13 @@ public final class DrafterMetrics {
     private final DistributionSummary meanAcceptanceLength;
     private final DistributionSummary tokensPerSecond;
     private final Timer roundLatency;
+    private final DistributionSummary roundDraftLength;
+    private final Counter zeroDraftRounds;
+    private final Counter draftLengthChanges;
+    private final Counter unverifiedTokens;
+    private final Counter largeModelTokens;
+    private final Counter modelSwitches;
+    private final Counter ngramDrafts;
 
     public DrafterMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -38,6 +47,51 @@ public final class DrafterMetrics {
         tokensPerSecond = DistributionSummary.builder("specula_drafter_request_tokens_per_second").register(registry);
         roundLatency = Timer.builder("specula_drafter_round_seconds").publishPercentileHistogram()
                 .description("one verification round trip as the loop sees it").register(registry);
+        roundDraftLength = DistributionSummary.builder("specula_drafter_round_draft_length")
+                .description("tokens drafted per verification round, as the length policy chose (0 = plain step)")
+                .register(registry);
+        zeroDraftRounds = Counter.builder("specula_drafter_zero_draft_rounds")
+                .description("verification rounds the length policy left without drafts").register(registry);
+        draftLengthChanges = Counter.builder("specula_drafter_draft_length_changes")
+                .description("rounds whose draft length differed from the previous round's").register(registry);
+        unverifiedTokens = Counter.builder("specula_drafter_unverified_tokens")
+                .description("entropy-adaptive / cascade: tokens committed without verification").register(registry);
+        largeModelTokens = Counter.builder("specula_drafter_large_model_tokens")
+                .description("tokens the verifier decided (accepted, recovered or bonus)").register(registry);
+        modelSwitches = Counter.builder("specula_drafter_model_switches")
+                .description("entropy-adaptive hand-overs between the small model and the verifier").register(registry);
+        ngramDrafts = Counter.builder("specula_drafter_ngram_drafts")
+                .description("rounds drafted by n-gram lookup (n-gram and hybrid sources)").register(registry);
+    }
+
+    /** What the policies of one loop generation decided. */
+    public void recordPolicies(String mode, String draftSource, String lengthMode, LoopStats stats, long ngram) {
+        Counter.builder("specula_drafter_policy_requests").tag("mode", mode).tag("draft_source", draftSource)
+                .tag("length_mode", lengthMode).register(registry).increment();
+        zeroDraftRounds.increment(stats.zeroDraftRounds());
+        draftLengthChanges.increment(stats.draftLengthChanges());
+        unverifiedTokens.increment(stats.unverifiedTokens());
+        largeModelTokens.increment(stats.generatedTokens() - stats.unverifiedTokens());
+        modelSwitches.increment(stats.modelSwitches());
+        ngramDrafts.increment(ngram);
+    }
+
+    /** A cascade request's decision: escalated to the verifier, or answered by the small model alone. */
+    public void recordCascade(boolean escalated) {
+        Counter.builder("specula_drafter_cascade_requests").tag("outcome", escalated ? "escalated" : "answered")
+                .register(registry).increment();
+    }
+
+    /** A cascade answer returned without the verifier: every token is the small model's. */
+    public void recordAnswered(FinishReason finishReason, int tokens, double seconds) {
+        Counter.builder("specula_drafter_requests").tag("mode", "cascade")
+                .tag("finish_reason", finishReason.name().toLowerCase(java.util.Locale.ROOT))
+                .register(registry).increment();
+        generatedTokens.increment(tokens);
+        unverifiedTokens.increment(tokens);
+        if (seconds > 0) {
+            tokensPerSecond.record(tokens / seconds);
+        }
     }
 
     public void recordGeneration(String mode, GenerationOutcome outcome, double seconds) {
@@ -64,11 +118,17 @@ public final class DrafterMetrics {
             @Override
             public Verdict verify(int[] uncheckedContext, Draft draft) {
                 long start = System.nanoTime();
+                roundDraftLength.record(draft.length());
                 try {
                     return channel.verify(uncheckedContext, draft);
                 } finally {
                     roundLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
                 }
+            }
+
+            @Override
+            public VerifierLoad load() {
+                return channel.load();
             }
 
             @Override

@@ -97,10 +97,10 @@ public final class KvBudget {
     public void release(long bytes) {
         lock.lock();
         try {
-            reserved -= bytes;
-            if (reserved < 0) {
-                throw new IllegalStateException("released more KV bytes than reserved (" + reserved + ")");
+            if (bytes > reserved) {
+                throw new IllegalStateException("releasing " + bytes + " KV bytes, only " + reserved + " reserved");
             }
+            reserved -= bytes;
             changed.signalAll();
         } finally {
             lock.unlock();

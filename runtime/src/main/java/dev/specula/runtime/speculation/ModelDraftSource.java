@@ -38,11 +38,22 @@ public final class ModelDraftSource implements DraftSource {
     /** Token ids in the session's KV, in order (the session itself knows only positions). */
     private int[] ingested = new int[64];
     private final int[] one = new int[1];
+    private final boolean stopAtEndOfSequence;
 
     public ModelDraftSource(DecoderModel model) {
+        this(model, true);
+    }
+
+    /**
+     * @param stopAtEndOfSequence end a draft at the model's end-of-sequence token (nothing after it could be
+     *                            committed); false when the request ignores end of sequence, e.g. to draft a
+     *                            cascade's whole answer
+     */
+    public ModelDraftSource(DecoderModel model, boolean stopAtEndOfSequence) {
         this.model = model;
         this.session = model.newSession();
         this.vocab = model.vocabSize();
+        this.stopAtEndOfSequence = stopAtEndOfSequence;
     }
 
     @Override
@@ -82,7 +93,7 @@ public final class ModelDraftSource implements DraftSource {
             tokens[drafted] = token;
             boolean stopHere = stop.stopAfter(drafted, confidences[drafted]);
             drafted++;
-            if (drafted == k || stopHere || model.generationConfig().isStopToken(token)) {
+            if (drafted == k || stopHere || (stopAtEndOfSequence && model.generationConfig().isStopToken(token))) {
                 break;
             }
             one[0] = token;

@@ -157,7 +157,8 @@ public final class DiskTier implements BlockTier {
         }
         try {
             return Optional.of(BlockRecord.decode(read(layout.file(key), entry.fileBytes), key));
-        } catch (NoSuchFileException removedMeanwhile) {
+        } catch (NoSuchFileException gone) {
+            discard(entry); // evicted meanwhile (then a no-op), or deleted behind our back: forget it
             return Optional.empty();
         } catch (CorruptRecordException e) {
             corrupt.increment();

@@ -135,6 +135,20 @@ class DiskTierTest {
     }
 
     @Test
+    void aFileDeletedBehindTheTiersBackIsForgotten() throws IOException {
+        DiskTier tier = open(1 << 20, ChannelOpener.DEFAULT);
+        Block block = data.block(data.key(TENANT), 1000);
+        tier.put(block);
+        Files.delete(onlyFile(block.key(), tier));
+
+        assertThat(tier.get(block.key())).isEmpty();
+
+        assertThat(tier.contains(block.key())).isFalse();
+        assertThat(tier.usage().bytes()).isZero();
+        assertThat(tier.put(block)).isEqualTo(PutOutcome.STORED);
+    }
+
+    @Test
     void openingSweepsTemporariesAndDeletesDamagedFiles() throws IOException {
         DiskTier first = open(1 << 20, ChannelOpener.DEFAULT);
         Block good = data.block(data.key(TENANT), 1000);

@@ -18,6 +18,8 @@ final class AcceptanceProbe {
         Random rnd = new Random(2024);
         long agree = 0;
         long total = 0;
+        long textAgree = 0;
+        long textTotal = 0;
         try (OrtDecoder ver = new OrtDecoder(verifierOnnx, vcfg, 2); OrtDecoder dra = new OrtDecoder(drafterOnnx, dcfg, 2)) {
             for (int p = 0; p < prompts; p++) {
                 short[] doc;
@@ -42,8 +44,14 @@ final class AcceptanceProbe {
                     if (OrtDecoder.argmax(ld[promptLen - 1 + i]) == seq[promptLen + i]) agree++;
                     total++;
                 }
+                // Same question on real held-out text (teacher-forced), which is not biased towards the
+                // repetitive loops that greedy decoding of small models falls into.
+                for (int i = 0; i < promptLen - 1; i++) {
+                    if (OrtDecoder.argmax(ld[i]) == OrtDecoder.argmax(lv[i])) textAgree++;
+                    textTotal++;
+                }
             }
         }
-        return new double[]{(double) agree / total, total};
+        return new double[]{(double) agree / total, total, (double) textAgree / textTotal, textTotal};
     }
 }

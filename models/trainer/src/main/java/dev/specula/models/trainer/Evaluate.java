@@ -27,6 +27,9 @@ final class Evaluate {
         System.out.printf(Locale.ROOT, "greedy acceptance drafter vs verifier: %.4f over %d positions%n", acc[0], (long) acc[1]);
         metrics.put("pair", "greedy_acceptance", acc[0]);
         metrics.put("pair", "acceptance_positions", (long) acc[1]);
+        metrics.put("pair", "argmax_agreement_heldout_text", acc[2]);
+        metrics.put("pair", "argmax_agreement_positions", (long) acc[3]);
+        System.out.printf(Locale.ROOT, "argmax agreement on held-out text: %.4f over %d positions%n", acc[2], (long) acc[3]);
         metrics.put("pair", "acceptance_prompts", prompts);
         metrics.put("pair", "acceptance_prompt_len", promptLen);
         metrics.put("pair", "acceptance_gen_len", genLen);

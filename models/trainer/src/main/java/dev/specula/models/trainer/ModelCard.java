@@ -77,10 +77,23 @@ final class ModelCard {
                 m.has("long_every") && m.get("long_every").getAsInt() > 0
                         ? String.format(Locale.ROOT, "; every %d-th step instead uses %d windows of %d bytes (same tokens per step) so that "
                                 + "attention sees distances up to the full context", m.get("long_every").getAsInt(),
-                        16 * m.get("seq_len").getAsInt() / m.get("long_seq").getAsInt(), m.get("long_seq").getAsInt())
+                        Math.max(1, m.get("batch").getAsInt() * m.get("seq_len").getAsInt() / m.get("long_seq").getAsInt()), m.get("long_seq").getAsInt())
                         : "",
                 num(m, "peak_lr", "%.1e")));
-        s.append(String.format(Locale.ROOT, "- Final training loss (EMA over the last ~50 steps): %s nats/byte; held-out loss (64 windows of 256 bytes): %s nats/byte (%s bits/byte).%n",
+        if (m.has("resumed_from_tokens")) {
+            s.append(String.format(Locale.ROOT, "- Training ran in two segments. The first (a 58-minute budget, peak lr 1.5e-3) hit a non-finite loss after "
+                            + "%.1f minutes; it was resumed from its last checkpoint (about %,d tokens in) with a fresh budgeted schedule (peak lr %s, "
+                            + "cosine to 10%%) and with the guard that the trainer now has (a step whose loss or gradient norm is not finite is "
+                            + "skipped). The totals above include both segments; the checkpoint's token count is read off the first segment's log.%n",
+                    m.get("resumed_from_minutes").getAsDouble(), m.get("resumed_from_tokens").getAsLong(), num(m, "peak_lr", "%.1e")));
+            if (m.has("skipped_steps")) s.append("- Steps skipped in the second segment: ").append(m.get("skipped_steps").getAsString()).append(".\n");
+        }
+        if (m.has("teacher_checkpoints_used")) {
+            s.append("- The distillation overlapped with the verifier's training and re-read the verifier checkpoint whenever it changed ("
+                    + m.get("teacher_checkpoints_used").getAsString() + " teacher versions); its last stretch used the final verifier.\n");
+        }
+        s.append(String.format(Locale.ROOT, "- Final training %s (EMA over the last ~50 steps): %s; held-out cross-entropy (64 windows of 256 bytes): %s nats/byte (%s bits/byte).%n",
+                m.has("teacher_checkpoints_used") ? "objective 0.9*KL + 0.1*CE" : "cross-entropy, nats/byte",
                 num(m, "final_train_loss_ema", "%.4f"), num(m, "heldout_loss", "%.4f"),
                 m.has("heldout_loss") ? String.format(Locale.ROOT, "%.3f", m.get("heldout_loss").getAsDouble() / Math.log(2)) : "?"));
         s.append(String.format(Locale.ROOT, "- Quality by position on %s held-out windows of 2048 bytes (mean loss, nats/byte): positions 0-255 %s, 256-1023 %s, 1024-2047 %s.%n%n",
@@ -102,6 +115,11 @@ final class ModelCard {
                 pair.has("acceptance_prompts") ? pair.get("acceptance_prompts").getAsString() : "?",
                 pair.has("acceptance_prompt_len") ? pair.get("acceptance_prompt_len").getAsString() : "?",
                 pair.has("acceptance_gen_len") ? pair.get("acceptance_gen_len").getAsString() : "?"));
+        s.append(String.format(Locale.ROOT, "- Argmax agreement of drafter and verifier on the held-out prompt text itself (teacher-forced, %s positions): %s. "
+                        + "Greedy continuations of small models drift into repetitive code, which is easier to predict, so the figure above is the "
+                        + "one that matches what greedy speculative decoding will see, and this one is the more conservative.%n",
+                pair.has("argmax_agreement_positions") ? pair.get("argmax_agreement_positions").getAsString() : "?",
+                num(pair, "argmax_agreement_heldout_text", "%.3f")));
         s.append("- Timings were taken on a CPU shared with other builds; treat them as indicative.\n\n");
 
         s.append("## Rebuild\n\n");
