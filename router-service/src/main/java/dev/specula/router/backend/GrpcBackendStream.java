@@ -53,7 +53,7 @@ final class GrpcBackendStream implements BackendStream {
 
     @Override
     public GenerationStats stats() {
-        return BackendEvents.stats(requireSummary().getStats());
+        return BackendEvents.stats(requireSummary());
     }
 
     @Override

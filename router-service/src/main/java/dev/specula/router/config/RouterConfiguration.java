@@ -19,7 +19,7 @@ import org.springframework.grpc.client.GrpcChannelFactory;
 @Configuration(proxyBeanMethods = false)
 public class RouterConfiguration {
     /** Matches the drafter's default cap on k. */
-    static final int MAX_DRAFT_LENGTH = 16;
+    public static final int MAX_DRAFT_LENGTH = 16;
 
     @Bean(destroyMethod = "close")
     TextTokenizer tokenizer(RouterProperties properties) {
@@ -49,7 +49,8 @@ public class RouterConfiguration {
     @Bean
     GenerationService generationService(MeshBackends backends, TextTokenizer tokenizer, RouterProperties properties,
                                         RouterMetrics metrics) {
-        return new GenerationService(backends, tokenizer, properties.fallbackToTargetOnly(), metrics);
+        return new GenerationService(backends, tokenizer, properties.fallbackToTargetOnly(), metrics,
+                properties.policy(), properties.fallbackNgramDrafting());
     }
 
     @Bean

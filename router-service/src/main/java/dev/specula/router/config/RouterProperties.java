@@ -2,7 +2,9 @@ package dev.specula.router.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import dev.specula.service.policy.PolicyProperties;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Router configuration ({@code specula.router.*}), mapped 1:1 from Helm values. Backends are the gRPC client
@@ -14,10 +16,16 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param defaultDraftLength    k for speculative requests that do not choose one
  * @param requestTimeout        deadline of one whole generation on the backends
  * @param fallbackToTargetOnly  when no drafter answers, decode with the verifier alone (and say so)
+ * @param fallbackNgramDrafting in that fallback, let the verifier draft by n-gram lookup next to its own session
+ *                              (lossless, and faster than plain decoding on text that repeats itself)
+ * @param policy                default speculation policies the router plans with ({@code specula.router.policy.*})
+ *                              for request fields left unset; the plan is sent in full to the backends
  */
 @ConfigurationProperties("specula.router")
 public record RouterProperties(Path modelPath, String servedModelName, int maxTokensCap, int defaultDraftLength,
-                               Duration requestTimeout, boolean fallbackToTargetOnly) {
+                               Duration requestTimeout, boolean fallbackToTargetOnly,
+                               @DefaultValue("true") boolean fallbackNgramDrafting,
+                               @DefaultValue PolicyProperties policy) {
 
     public RouterProperties {
         if (modelPath == null || servedModelName == null || servedModelName.isBlank()) {
@@ -28,6 +36,9 @@ public record RouterProperties(Path modelPath, String servedModelName, int maxTo
         }
         if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new IllegalArgumentException("specula.router.request-timeout must be positive");
+        }
+        if (policy == null) {
+            policy = PolicyProperties.DEFAULTS;
         }
     }
 }

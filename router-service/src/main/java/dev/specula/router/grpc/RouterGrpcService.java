@@ -1,11 +1,16 @@
 package dev.specula.router.grpc;
 
+import dev.specula.core.policy.DraftLengthMode;
+import dev.specula.core.policy.DraftSourceKind;
+import dev.specula.core.policy.SpeculationPlan;
+import dev.specula.proto.mapping.PolicyMapping;
 import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.GenerateEvent;
 import dev.specula.proto.v1.GenerateRequest;
 import dev.specula.proto.v1.GenerationSummary;
 import dev.specula.proto.v1.Mode;
 import dev.specula.proto.v1.RouterGrpc;
+import dev.specula.proto.v1.SpeculationPolicy;
 import dev.specula.proto.v1.SpeculationStats;
 import dev.specula.proto.v1.TokenChunk;
 import dev.specula.router.auth.GrpcAuthInterceptor;
@@ -13,13 +18,18 @@ import dev.specula.router.plan.Chunk;
 import dev.specula.router.plan.Completion;
 import dev.specula.router.plan.GenerationService;
 import dev.specula.router.plan.GenerationSink;
+import dev.specula.router.config.RouterConfiguration;
+import dev.specula.router.config.RouterProperties;
 import dev.specula.router.plan.GenerationStats;
+import dev.specula.router.plan.InvalidParameterException;
 import dev.specula.router.plan.RequestMode;
 import dev.specula.router.plan.RequestValidator;
 import dev.specula.service.grpc.FlowControlledSender;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import dev.specula.service.policy.PolicyProperties;
 import java.time.Duration;
+import java.util.Locale;
 import org.springframework.stereotype.Service;
 
 /** gRPC front door: maps the request, runs the shared generation path, maps chunks and the summary. */
@@ -28,10 +38,12 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
     private static final Duration MAX_STALL = Duration.ofSeconds(30);
     private final RequestValidator validator;
     private final GenerationService generations;
+    private final PolicyProperties policies;
 
-    public RouterGrpcService(RequestValidator validator, GenerationService generations) {
+    public RouterGrpcService(RequestValidator validator, GenerationService generations, RouterProperties properties) {
         this.validator = validator;
         this.generations = generations;
+        this.policies = properties.policy();
     }
 
     @Override
@@ -40,6 +52,7 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
         var planned = validator.validate(request.getPrompt(), mode(request.getMode()), request.getMaxTokens(),
                 ProtoMapping.sampling(request.getSampling()), request.getDraftLength(), request.getIgnoreEos())
                 .withTenant(GrpcAuthInterceptor.currentTenant());
+        planned = planned.withPlan(plan(request.getPolicy(), planned.draftLength()));
         generations.generate(planned, new GenerationSink() {
             @Override
             public boolean chunk(Chunk chunk) {
@@ -58,11 +71,27 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
         });
     }
 
+    /** The request's policy fields over the router's defaults: the plan the backends carry out. */
+    private SpeculationPlan plan(SpeculationPolicy policy, int draftLength) {
+        int max = RouterConfiguration.MAX_DRAFT_LENGTH;
+        if (policy.getMaxDraftLength() < 0 || policy.getMaxDraftLength() > max) {
+            throw new InvalidParameterException("max_draft_length", "max_draft_length must be in 1.." + max
+                    + ", got " + policy.getMaxDraftLength());
+        }
+        try {
+            return PolicyMapping.plan(policy, draftLength, policies.plan(draftLength));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidParameterException("policy", e.getMessage());
+        }
+    }
+
     private static RequestMode mode(Mode mode) {
         return switch (mode) {
             case MODE_UNSPECIFIED, MODE_SPECULATIVE -> RequestMode.SPECULATIVE;
             case MODE_TARGET_ONLY -> RequestMode.TARGET_ONLY;
             case MODE_DRAFT_ONLY -> RequestMode.DRAFT_ONLY;
+            case MODE_ENTROPY_ADAPTIVE -> RequestMode.ENTROPY_ADAPTIVE;
+            case MODE_CASCADE -> RequestMode.CASCADE;
             default -> null;
         };
     }
@@ -73,6 +102,8 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
                     case SPECULATIVE -> Mode.MODE_SPECULATIVE;
                     case TARGET_ONLY -> Mode.MODE_TARGET_ONLY;
                     case DRAFT_ONLY -> Mode.MODE_DRAFT_ONLY;
+                    case ENTROPY_ADAPTIVE -> Mode.MODE_ENTROPY_ADAPTIVE;
+                    case CASCADE -> Mode.MODE_CASCADE;
                 })
                 .setFinishReason(ProtoMapping.finishReason(completion.finishReason()))
                 .setPromptTokens(completion.promptTokens())
@@ -84,11 +115,25 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
             SpeculationStats.Builder s = SpeculationStats.newBuilder()
                     .setRounds(stats.rounds()).setDrafts(stats.drafts()).setDraftTokens(stats.draftTokens())
                     .setAcceptedTokens(stats.acceptedTokens()).setAcceptanceRate(stats.acceptanceRate())
-                    .setMeanAcceptanceLength(stats.meanAcceptanceLength());
+                    .setMeanAcceptanceLength(stats.meanAcceptanceLength())
+                    .setMeanDraftLength(stats.meanDraftLength()).setZeroDraftRounds(stats.zeroDraftRounds())
+                    .setDraftLengthChanges(stats.draftLengthChanges()).setUnverifiedTokens(stats.unverifiedTokens())
+                    .setModelSwitches(stats.modelSwitches())
+                    .setLargeModelTokenFraction(stats.largeModelTokenFraction())
+                    .setEscalations(stats.escalations()).setCascadeScore(stats.cascadeScore())
+                    .setNgramDrafts(stats.ngramDrafts());
             for (long n : stats.acceptedPerPosition()) {
                 s.addAcceptedPerPosition(n);
             }
             summary.setStats(s);
+            if (!stats.draftSource().isEmpty()) {
+                summary.setDraftSource(PolicyMapping.draftSource(
+                        DraftSourceKind.valueOf(stats.draftSource().toUpperCase(Locale.ROOT))));
+            }
+            if (!stats.lengthMode().isEmpty()) {
+                summary.setDraftLengthMode(PolicyMapping.lengthMode(
+                        DraftLengthMode.valueOf(stats.lengthMode().toUpperCase(Locale.ROOT))));
+            }
         }
         return summary.build();
     }

@@ -312,6 +312,7 @@ public class OpenAiController {
             run.cancel();
             Thread.currentThread().interrupt();
         } catch (IOException | RuntimeException clientGone) {
+            log.debug("stream ended early, cancelling the generation: {}", clientGone.toString());
             run.cancel();
         }
     }

@@ -1,5 +1,6 @@
 package dev.specula.router.plan;
 
+import dev.specula.core.policy.SpeculationPlan;
 import dev.specula.core.sampling.SamplingParams;
 
 /**
@@ -12,16 +13,25 @@ import dev.specula.core.sampling.SamplingParams;
  * @param arrivalNanos {@link System#nanoTime()} when the request reached the front door (TTFT and E2E are measured
  *                     from here); 0 = when generation starts
  * @param output       stop strings, extra stop token ids and chunking of the output
+ * @param plan         the speculation policies the request asked for over the router's defaults; null = the
+ *                     router's defaults with {@code draftLength}
  */
 public record GenerationRequest(int[] promptTokens, RequestMode mode, int maxTokens, SamplingParams sampling,
                                 int draftLength, boolean ignoreEos, String tenant, long arrivalNanos,
-                                OutputOptions output) {
+                                OutputOptions output, SpeculationPlan plan) {
 
     public static final String DEFAULT_TENANT = "default";
 
     public GenerationRequest {
         tenant = tenant == null || tenant.isEmpty() ? DEFAULT_TENANT : tenant;
         output = output == null ? OutputOptions.NONE : output;
+    }
+
+    /** A request with the router's default speculation policies. */
+    public GenerationRequest(int[] promptTokens, RequestMode mode, int maxTokens, SamplingParams sampling,
+                             int draftLength, boolean ignoreEos, String tenant, long arrivalNanos,
+                             OutputOptions output) {
+        this(promptTokens, mode, maxTokens, sampling, draftLength, ignoreEos, tenant, arrivalNanos, output, null);
     }
 
     /** A request with the default tenant, arriving now, with no output options (the gRPC shape). */
@@ -32,11 +42,16 @@ public record GenerationRequest(int[] promptTokens, RequestMode mode, int maxTok
 
     public GenerationRequest withTenant(String newTenant) {
         return new GenerationRequest(promptTokens, mode, maxTokens, sampling, draftLength, ignoreEos, newTenant,
-                arrivalNanos, output);
+                arrivalNanos, output, plan);
     }
 
     public GenerationRequest withArrival(long nanos) {
         return new GenerationRequest(promptTokens, mode, maxTokens, sampling, draftLength, ignoreEos, tenant, nanos,
-                output);
+                output, plan);
+    }
+
+    public GenerationRequest withPlan(SpeculationPlan newPlan) {
+        return new GenerationRequest(promptTokens, mode, maxTokens, sampling, draftLength, ignoreEos, tenant,
+                arrivalNanos, output, newPlan);
     }
 }

@@ -1,34 +1,52 @@
 package dev.specula.router.plan;
 
 import dev.specula.core.loop.FinishReason;
+import dev.specula.core.policy.DraftSourceKind;
+import dev.specula.core.policy.SpeculationPlan;
 import dev.specula.router.backend.BackendStream;
 import dev.specula.router.backend.MeshBackends;
 import dev.specula.router.metrics.RequestObservation;
 import dev.specula.router.metrics.RouterMetrics;
 import dev.specula.runtime.tokenizer.StreamingDetokenizer;
 import dev.specula.runtime.tokenizer.TextTokenizer;
+import dev.specula.service.policy.PolicyProperties;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
 /**
  * Runs one planned request on the mesh and streams text to a sink. The one code path behind every front door.
  *
- * <p>Fallback: when a speculative request cannot reach a drafter before its first token, it runs target-only
- * on the verifier instead, and the completion says so. Output is unchanged in distribution (greedy: identical),
- * since speculation is lossless.
+ * <p>Fallback: when a request that needs the draft model (speculative, entropy-adaptive, cascade) cannot reach a
+ * drafter before its first token, the verifier decodes it alone, and the completion says so (mode target-only,
+ * with the reason). By default the verifier still speculates, with model-free n-gram drafts checked by its own
+ * session; output is then exactly target-only's in distribution (greedy: identical), since speculation is
+ * lossless — and for the lossy modes the fallback is the lossless result.
  */
 public final class GenerationService {
     private final MeshBackends backends;
     private final TextTokenizer tokenizer;
     private final boolean fallbackToTargetOnly;
     private final RouterMetrics metrics;
+    private final PolicyProperties policies;
+    private final boolean fallbackNgramDrafting;
 
     public GenerationService(MeshBackends backends, TextTokenizer tokenizer, boolean fallbackToTargetOnly,
                              RouterMetrics metrics) {
+        this(backends, tokenizer, fallbackToTargetOnly, metrics, PolicyProperties.DEFAULTS, false);
+    }
+
+    /**
+     * @param policies              the router's default speculation policies, for requests without a plan
+     * @param fallbackNgramDrafting when falling back to the verifier, let it draft by n-gram lookup
+     */
+    public GenerationService(MeshBackends backends, TextTokenizer tokenizer, boolean fallbackToTargetOnly,
+                             RouterMetrics metrics, PolicyProperties policies, boolean fallbackNgramDrafting) {
         this.backends = backends;
         this.tokenizer = tokenizer;
         this.fallbackToTargetOnly = fallbackToTargetOnly;
         this.metrics = metrics;
+        this.policies = policies;
+        this.fallbackNgramDrafting = fallbackNgramDrafting;
     }
 
     public void generate(GenerationRequest request, GenerationSink sink) {
@@ -70,18 +88,21 @@ public final class GenerationService {
     private void run(GenerationRequest request, GenerationSink sink) {
         long start = request.arrivalNanos() != 0 ? request.arrivalNanos() : System.nanoTime();
         RequestMode mode = request.mode();
+        SpeculationPlan plan = request.plan() != null ? request.plan() : policies.plan(request.draftLength());
         String fallbackReason = "";
-        BackendStream stream = backends.start(request, mode);
+        BackendStream stream = backends.start(request, mode, plan);
         int[] ids;
         try {
             ids = stream.nextChunk();
         } catch (StatusRuntimeException e) {
-            if (mode != RequestMode.SPECULATIVE || !fallbackToTargetOnly || !unreachable(e)) {
+            if (!ranOnDrafter(mode, plan) || !fallbackToTargetOnly || !unreachable(e)) {
                 throw e;
             }
-            fallbackReason = "drafter unavailable (" + e.getStatus().getCode() + "): decoded target-only";
+            fallbackReason = "drafter unavailable (" + e.getStatus().getCode() + "): decoded target-only"
+                    + (fallbackNgramDrafting ? " with n-gram drafting on the verifier" : "");
             mode = RequestMode.TARGET_ONLY;
-            stream = backends.start(request, mode);
+            stream = fallbackNgramDrafting ? backends.startNgramOnVerifier(request, plan)
+                    : backends.start(request, mode, plan);
             ids = stream.nextChunk();
         }
         StreamingDetokenizer text = tokenizer.newDetokenizer();
@@ -102,6 +123,15 @@ public final class GenerationService {
         }
         sink.complete(new Completion(mode, stream.finishReason(), request.promptTokens().length, completionTokens,
                 stream.stats(), fallbackReason, seconds(start)));
+    }
+
+    /** Modes that ran on the drafter (draft-only has nothing to fall back to: it is the small model's output). */
+    private static boolean ranOnDrafter(RequestMode mode, SpeculationPlan plan) {
+        return switch (mode) {
+            case SPECULATIVE -> plan.draftSource() != DraftSourceKind.NGRAM;
+            case ENTROPY_ADAPTIVE, CASCADE -> true;
+            case TARGET_ONLY, DRAFT_ONLY -> false;
+        };
     }
 
     /** Failures that mean "nobody answered", as opposed to the backend refusing the request. */

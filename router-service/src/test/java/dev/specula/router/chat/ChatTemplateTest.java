@@ -33,7 +33,7 @@ class ChatTemplateTest {
     @Test
     void chatTemplateJinjaFileWinsOverTheInlineKey(@TempDir Path dir) throws Exception {
         for (String file : new String[] {"config.json", "tokenizer.json", "tokenizer_config.json",
-                "generation_config.json"}) {
+                "generation_config.json", "model.onnx"}) {
             Files.copy(TINY.resolve(file), dir.resolve(file));
         }
         Files.writeString(dir.resolve("chat_template.jinja"),

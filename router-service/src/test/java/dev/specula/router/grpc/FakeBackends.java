@@ -7,6 +7,7 @@ import dev.specula.proto.v1.GenerationSummary;
 import dev.specula.proto.v1.TargetGenerateRequest;
 import dev.specula.proto.v1.TokenChunk;
 import dev.specula.proto.v1.VerifierGrpc;
+import io.grpc.Context;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
@@ -85,10 +86,13 @@ final class FakeBackends implements AutoCloseable {
         return (request, out) -> out.onError(status.asRuntimeException());
     }
 
-    /** Streams {@code first}, then waits (at most 30 s) for the call to be cancelled and counts the latch down. */
+    /**
+     * Streams {@code first}, then waits (at most 30 s) for the call to be cancelled and counts the latch down.
+     * Watches the call's Context: the on-cancel callback would only run after this handler returned.
+     */
     static <R> Script<R> streamUntilCancelled(int[] first, CountDownLatch cancelled) {
         return (request, out) -> {
-            out.setOnCancelHandler(cancelled::countDown);
+            Context.current().addListener(context -> cancelled.countDown(), Runnable::run);
             out.onNext(chunk(first));
             if (!cancelled.await(30, TimeUnit.SECONDS)) {
                 out.onError(Status.INTERNAL.withDescription("never cancelled").asRuntimeException());

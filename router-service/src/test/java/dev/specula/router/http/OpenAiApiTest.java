@@ -420,9 +420,10 @@ class OpenAiApiTest {
 
     @Test
     void clientDisconnectCancelsTheBackendGeneration() throws Exception {
-        MESH.chunkDelayMillis = 50;
+        MESH.output = TOKENIZER.encode(OUTPUT.repeat(30));
+        MESH.chunkDelayMillis = 20;
         MESH.roundSize = 1;
-        String body = "{\"prompt\":\"x\",\"max_tokens\":100,\"stream\":true}";
+        String body = "{\"prompt\":\"x\",\"max_tokens\":1500,\"stream\":true}";
         try (Socket socket = new Socket("127.0.0.1", port)) {
             OutputStream out = socket.getOutputStream();
             out.write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -435,7 +436,8 @@ class OpenAiApiTest {
                 read += in.read(buffer, read, buffer.length - read);
             }
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> MESH.cancellations.get() == 1);
+        // The whole script would take 30 s: a cancel within 20 s can only come from the disconnect.
+        await().atMost(Duration.ofSeconds(20)).until(() -> MESH.cancellations.get() == 1);
     }
 
     @Test
@@ -466,7 +468,7 @@ class OpenAiApiTest {
                 "# TYPE sglang:spec_accept_length gauge",
                 "vllm:time_to_first_token_seconds_count{" + labels + "} ",
                 "vllm:e2e_request_latency_seconds_sum{" + labels + "} ",
-                "vllm:request_success_total{" + labels + ",finished_reason=\"stop\"} ",
+                "vllm:request_success_total{engine=\"0\",finished_reason=\"stop\",model_name=\"test-tiny\"} ",
                 "vllm:spec_decode_num_accepted_tokens_per_pos_total{" + labels + ",position=\"0\"} ",
                 "sglang:spec_accept_length{" + labels + "} 3.0"}) {
             assertThat(text).as(line).contains(line.startsWith("#") ? line + "\n" : line);

@@ -25,6 +25,8 @@ import dev.specula.verifier.testing.RunningService;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +51,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VerifierGenerateGrpcTest {
-    private static final int CAP = 256;
+    private static final int CAP = 1024;
     private static final Path FOLDER = ModelPair.UNDER_TEST.verifier();
     private static final int VOCAB = ModelFolder.open(FOLDER).config().vocabSize();
     private static final int CONTEXT = ModelFolder.open(FOLDER).config().maxPositionEmbeddings();
@@ -117,17 +119,23 @@ class VerifierGenerateGrpcTest {
     void stoppingAtEndOfSequenceMatchesInProcessTargetOnlyWithTheModelsStopTokens() {
         int[] prompt = VerifierSessionGrpcTest.tokens(5, 23);
         SamplingParams params = new SamplingParams(1.0, 0, 1.0, 99L);
-        List<GenerateEvent> events = generate(request(prompt, params, CAP, false));
+        List<GenerateEvent> events = generate(request(prompt, params, 200, false));
 
         Generation expected = InProcessDecoding.targetOnly(target, prompt, params,
-                new StopCondition(CAP, target.generationConfig().eosTokenIds()));
+                new StopCondition(200, target.generationConfig().eosTokenIds()));
         assertThat(chunkTokens(events)).containsExactly(expected.tokens());
         FinishReason finish = events.get(events.size() - 1).getSummary().getFinishReason();
         assertThat(finish).isEqualTo(ProtoMapping.finishReason(expected.outcome().finishReason()));
     }
 
+    /**
+     * The client cancels on the first chunk of a {@value #CAP}-token generation: the session is freed, and because
+     * the generation stopped rather than ran to its end, fewer than {@value #CAP} tokens were generated.
+     */
     @Test
-    void aClientCancellingMidStreamFreesTheSession() {
+    void aClientCancellingMidStreamStopsTheGenerationAndFreesTheSession() {
+        Counter generated = verifier.bean(MeterRegistry.class).get("specula_verifier_target_only_tokens").counter();
+        double generatedBefore = generated.count();
         int[] prompt = VerifierSessionGrpcTest.tokens(5, 24);
         Context.CancellableContext context = Context.current().withCancellation();
         int[] openDuringStream = {-1};
@@ -141,6 +149,9 @@ class VerifierGenerateGrpcTest {
         });
         assertThat(openDuringStream[0]).as("open sessions while streaming").isEqualTo(1);
         await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10)).until(() -> engine.openSessions() == 0);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10))
+                .until(() -> generated.count() > generatedBefore);
+        assertThat(generated.count() - generatedBefore).as("tokens generated before the cancel").isLessThan(CAP);
     }
 
     static Stream<Arguments> invalidRequests() {
