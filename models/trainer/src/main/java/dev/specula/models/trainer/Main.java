@@ -53,6 +53,13 @@ public final class Main {
             case "export":
                 export(a);
                 break;
+            case "stepcost": {
+                ModelConfig cfg = ModelConfig.preset(a.get("preset"));
+                int threads = Integer.parseInt(a.getOrDefault("threads", "2"));
+                double[] c = StepCostProbe.measure(Path.of(a.get("model")).resolve("model.onnx"), cfg, 200, 5, 300, threads);
+                System.out.printf(Locale.ROOT, "%s threads %d: 1 token %.3f ms, 5 tokens %.3f ms, ratio %.2f%n", cfg.name, threads, c[0], c[1], c[1] / c[0]);
+                break;
+            }
             case "evaluate":
                 Evaluate.run(a);
                 break;
@@ -167,6 +174,10 @@ public final class Main {
             JsonObject specula = new JsonObject();
             specula.addProperty("trained_seq_len", m.has("seq_len") ? m.get("seq_len").getAsInt() : 256);
             specula.addProperty("tokens_trained", m.has("tokens_trained") ? m.get("tokens_trained").getAsLong() : 0);
+            if (m.has("long_every") && m.get("long_every").getAsInt() > 0) {
+                specula.addProperty("long_window_seq_len", m.get("long_seq").getAsInt());
+                specula.addProperty("long_window_every_steps", m.get("long_every").getAsInt());
+            }
             specula.addProperty("corpus", "Temurin JDK 25 src.zip .java files, licence headers stripped; held out iff CRC32(entry name) % 50 == 0");
             specula.addProperty("role", cfg.name);
             cfg.writeConfigJson(out, specula);

@@ -117,7 +117,7 @@ public final class ModelConfig {
     }
 
     public void writeConfigJson(Path dir, JsonObject specula) throws IOException {
-        Gson gson = new GsonBuilder().setPrettyPrinting().create();
+        Gson gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
         Files.writeString(dir.resolve("config.json"), gson.toJson(toConfigJson(specula)) + "\n", StandardCharsets.UTF_8);
     }
 

@@ -48,49 +48,60 @@ public final class OnnxExporter {
         }
 
         Map<String, long[]> shapes = GptModel.shapes(c);
+        float qScale = (float) (1.0 / Math.sqrt(hd));
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-            gb.floatInit(e.getKey(), w.get(e.getKey()), e.getValue());
+            float[] data = w.get(e.getKey());
+            if (e.getKey().endsWith("attn.qkv.weight")) {
+                // Fold the 1/sqrt(head_dim) attention scale into the q columns (rotary is linear, so scaling before
+                // or after it is the same): one node fewer per layer.
+                data = data.clone();
+                int width = c.qkvWidth();
+                int qCols = c.heads * hd;
+                for (int r = 0; r < c.hidden; r++) {
+                    for (int col = 0; col < qCols; col++) data[r * width + col] *= qScale;
+                }
+            }
+            gb.floatInit(e.getKey(), data, e.getValue());
         }
-        gb.floatInit("rope.cos", Rope.table(ModelConfig.MAX_POSITIONS, hd, false), ModelConfig.MAX_POSITIONS, hd);
-        gb.floatInit("rope.sin", Rope.table(ModelConfig.MAX_POSITIONS, hd, true), ModelConfig.MAX_POSITIONS, hd);
+        // rotate_half as a constant matrix: (x @ R)[j] = -x[j + hd/2] for j < hd/2, x[j - hd/2] otherwise. Entries are
+        // 0/+-1, so the product is exact, and one MatMul replaces Split + Neg + Concat.
+        float[] rot = new float[hd * hd];
+        for (int j = 0; j < hd / 2; j++) {
+            rot[(j + hd / 2) * hd + j] = -1f;
+            rot[j * hd + j + hd / 2] = 1f;
+        }
+        gb.floatInit("rope.rotate_half", rot, hd, hd);
+        // Tables shaped [positions, 1, hd] so that the Gather by position_ids directly yields [B, S, 1, hd], which
+        // broadcasts over heads without an Unsqueeze (every node costs microseconds at batch 1).
+        gb.floatInit("rope.cos", Rope.table(ModelConfig.MAX_POSITIONS, hd, false), ModelConfig.MAX_POSITIONS, 1, hd);
+        gb.floatInit("rope.sin", Rope.table(ModelConfig.MAX_POSITIONS, hd, true), ModelConfig.MAX_POSITIONS, 1, hd);
 
         // Embeddings and rotary tables gathered by id / position.
         String x = gb.op("Gather", "embed", "embed.weight", "input_ids");
         gb.graph.getNodeBuilder(gb.graph.getNodeCount() - 1).addAttribute(OnnxGraphBuilder.intAttr("axis", 0));
-        String cos = gb.op("Gather", "cos", "rope.cos", "position_ids");
-        String sin = gb.op("Gather", "sin", "rope.sin", "position_ids");
-        String cosK = gb.op("Unsqueeze", "cos_k", cos, gb.longs("ax", 1));      // [B,1,S,hd]
-        String sinK = gb.op("Unsqueeze", "sin_k", sin, gb.longs("ax", 1));
-        String cosQ = gb.op("Unsqueeze", "cos_q", cos, gb.longs("ax", 1, 2));   // [B,1,1,S,hd]
-        String sinQ = gb.op("Unsqueeze", "sin_q", sin, gb.longs("ax", 1, 2));
+        String cosH = gb.op("Gather", "cos", "rope.cos", "position_ids");   // [B,S,1,hd]
+        String sinH = gb.op("Gather", "sin", "rope.sin", "position_ids");
 
-        // Additive attention bias [B, 1, G*S, T], shared by all layers.
+        // Additive attention bias [B, 1, G*S, T], shared by all layers. Query rows are ordered (group, query), so
+        // the query slots (past + t) are tiled G times.
         String seqLen = gb.op("Gather", "seq_len", gb.op("Shape", "ids_shape", "input_ids"), gb.longScalar("one_idx", 1));
         String totLen = gb.op("Gather", "tot_len", gb.op("Shape", "mask_shape", "attention_mask"), gb.longScalar("one_idx", 1));
         String pastLen = gb.op("Sub", "past_len", totLen, seqLen);
         String one = gb.longScalar("one", 1);
         String qSlots = gb.op("Range", "q_slots", pastLen, totLen, one);           // [S]: past + t
+        if (g > 1) qSlots = gb.op("Tile", "q_slots_g", qSlots, gb.longs("reps", g)); // [G*S]
         String kSlots = gb.op("Range", "k_slots", gb.longScalar("zero", 0), totLen, one); // [T]
-        String causal = gb.op("LessOrEqual", "causal",
-                gb.op("Unsqueeze", "k_row", kSlots, gb.longs("ax", 0)),
-                gb.op("Unsqueeze", "q_col", qSlots, gb.longs("ax", 1)));          // [S,T]
+        String causal = gb.op("LessOrEqual", "causal", kSlots,
+                gb.op("Unsqueeze", "q_col", qSlots, gb.longs("ax", 1)));          // [G*S,T]
         String notPad = gb.op("Unsqueeze", "not_pad",
-                gb.op("Equal", "mask_on", "attention_mask", gb.longScalar("one", 1)), gb.longs("ax", 1)); // [B,1,T]
-        String allowed = gb.op("And", "allowed", causal, notPad);                   // [B,S,T]
+                gb.op("Equal", "mask_on", "attention_mask", gb.longScalar("one", 1)), gb.longs("ax", 1, 2)); // [B,1,1,T]
+        String allowed = gb.op("And", "allowed", causal, notPad);                   // [B,1,G*S,T]
         String bias = gb.op("Where", "bias", allowed, gb.floatScalar("zero_f", 0f), gb.floatScalar("neg", GptModel.MASK_VALUE));
-        if (g > 1) {
-            String[] copies = new String[g];
-            java.util.Arrays.fill(copies, bias);
-            bias = gb.op("Concat", "bias_g", copies);                                   // rows ordered (group, query)
-            gb.graph.getNodeBuilder(gb.graph.getNodeCount() - 1).addAttribute(OnnxGraphBuilder.intAttr("axis", 1));
-        }
-        bias = gb.op("Unsqueeze", "bias4", bias, gb.longs("ax", 1));                  // [B,1,G*S,T]
 
-        String scale = gb.floatScalar("scale", (float) (1.0 / Math.sqrt(hd)));
-        String qkvSplit = gb.longs("qkv_split", (long) c.heads * hd, (long) kvh * hd, (long) kvh * hd);
-        String halfSplit = gb.longs("half_split", hd / 2, hd / 2);
+        String headsShape = gb.longs("heads_shape", 0, 0, c.heads + 2L * kvh, hd);
+        String qkvSplit = gb.longs("qkv_split", (long) c.heads + kvh, kvh);
+        String qkSplit = gb.longs("qk_split", c.heads, kvh);
         String qShape = gb.longs("q_shape", 0, 0, kvh, g, hd);
-        String kvShape = gb.longs("kv_shape", 0, 0, kvh, hd);
         String qFlat = gb.longs("q_flat", 0, 0, -1, hd);
         String oUnflat = gb.longs("o_unflat", 0, 0, g, -1, hd);
         String oShape = gb.longs("o_shape", 0, 0, (long) c.heads * hd);
@@ -101,15 +112,18 @@ public final class OnnxExporter {
         for (int i = 0; i < c.layers; i++) {
             String p = "layers." + i + ".";
             String h = layerNorm(gb, x, p + "ln1.weight", p + "ln1.bias");
-            String qkv = gb.op("MatMul", "qkv", h, p + "attn.qkv.weight");
-            String q = gb.fresh("q"), k = gb.fresh("k"), v = gb.fresh("v");
-            gb.node("Split", new String[]{q, k, v}, qkv, qkvSplit).addAttribute(OnnxGraphBuilder.intAttr("axis", 2));
+            // One rotary for q and k together, applied while heads are still [B,S,heads,hd].
+            String qkv = gb.op("Reshape", "qkv4", gb.op("MatMul", "qkv", h, p + "attn.qkv.weight"), headsShape);
+            String qk = gb.fresh("qk"), v = gb.fresh("v");
+            gb.node("Split", new String[]{qk, v}, qkv, qkvSplit).addAttribute(OnnxGraphBuilder.intAttr("axis", 2));
+            qk = gb.op("Add", "rope", gb.op("Mul", "xc", qk, cosH),
+                    gb.op("Mul", "rs", gb.op("MatMul", "rot", qk, "rope.rotate_half"), sinH));
+            String q = gb.fresh("q"), k = gb.fresh("k");
+            gb.node("Split", new String[]{q, k}, qk, qkSplit).addAttribute(OnnxGraphBuilder.intAttr("axis", 2));
             q = transpose(gb, gb.op("Reshape", "q5", q, qShape), 0, 2, 3, 1, 4);        // [B,kvh,G,S,hd]
-            k = transpose(gb, gb.op("Reshape", "k4", k, kvShape), 0, 2, 1, 3);          // [B,kvh,S,hd]
-            v = transpose(gb, gb.op("Reshape", "v4", v, kvShape), 0, 2, 1, 3);
-            q = gb.op("Mul", "q_scaled", rotate(gb, q, cosQ, sinQ, halfSplit, 4), scale);
             q = gb.op("Reshape", "q_flat", q, qFlat);                                   // [B,kvh,G*S,hd]
-            k = rotate(gb, k, cosK, sinK, halfSplit, 3);
+            k = transpose(gb, k, 0, 2, 1, 3);                                           // [B,kvh,S,hd]
+            v = transpose(gb, v, 0, 2, 1, 3);
             String kAll = "present." + i + ".key";
             String vAll = "present." + i + ".value";
             gb.node("Concat", new String[]{kAll}, "past_key_values." + i + ".key", k).addAttribute(OnnxGraphBuilder.intAttr("axis", 2));
@@ -158,12 +172,4 @@ public final class OnnxExporter {
         return out;
     }
 
-    /** x * cos + concat(-x2, x1) * sin over the last axis. */
-    private static String rotate(OnnxGraphBuilder gb, String x, String cos, String sin, String halfSplit, int lastAxis) {
-        String x1 = gb.fresh("x1"), x2 = gb.fresh("x2");
-        gb.node("Split", new String[]{x1, x2}, x, halfSplit).addAttribute(OnnxGraphBuilder.intAttr("axis", lastAxis));
-        String rot = gb.fresh("rot");
-        gb.node("Concat", new String[]{rot}, gb.op("Neg", "neg", x2), x1).addAttribute(OnnxGraphBuilder.intAttr("axis", lastAxis));
-        return gb.op("Add", "rope", gb.op("Mul", "xc", x, cos), gb.op("Mul", "rs", rot, sin));
-    }
 }

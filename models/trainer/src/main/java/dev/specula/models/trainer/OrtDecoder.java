@@ -30,6 +30,7 @@ final class OrtDecoder implements AutoCloseable {
         o.setInterOpNumThreads(1);
         o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
         o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        if (System.getenv("SPECULA_ORT_PROFILE") != null) o.enableProfiling(System.getenv("SPECULA_ORT_PROFILE"));
         this.session = env.createSession(modelFile.toString(), o);
     }
 
