@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 public final class SpeculaMain implements Runnable {
 
     public static void main(String[] args) {
-        int code = new CommandLine(new SpeculaMain()).execute(args);
+        // Enum options (--draft-source hybrid, --length-policy adaptive) in any case.
+        int code = new CommandLine(new SpeculaMain()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
         System.exit(code);
     }
 

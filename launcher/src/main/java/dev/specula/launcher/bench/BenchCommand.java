@@ -14,19 +14,21 @@ import picocli.CommandLine.Parameters;
 /** {@code specula bench SCENARIO [--json FILE]}: prints a table; --json also writes the report. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run a benchmark scenario: step-costs, speedup, mesh-overhead, concurrency, kv-restore, "
-                + "kvstore-throughput.")
+                + "kvstore-throughput, adaptive-k, entropy-switching, ngram-editing.")
 public final class BenchCommand implements Callable<Integer> {
     private static final Map<String, Scenario> SCENARIOS = new LinkedHashMap<>();
 
     static {
         for (Scenario s : List.of(new StepCostsScenario(), new SpeedupScenario(), new MeshOverheadScenario(),
-                new ConcurrencyScenario(), new KvRestoreScenario(), new KvStoreThroughputScenario())) {
+                new ConcurrencyScenario(), new KvRestoreScenario(), new KvStoreThroughputScenario(),
+                new AdaptiveKScenario(), new EntropySwitchingScenario(), new NgramEditingScenario())) {
             SCENARIOS.put(s.name(), s);
         }
     }
 
     @Parameters(index = "0", paramLabel = "SCENARIO",
-            description = "step-costs | speedup | mesh-overhead | concurrency | kv-restore | kvstore-throughput")
+            description = "step-costs | speedup | mesh-overhead | concurrency | kv-restore | kvstore-throughput | "
+                    + "adaptive-k | entropy-switching | ngram-editing")
     String scenario;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON.")
@@ -76,6 +78,39 @@ public final class BenchCommand implements Callable<Integer> {
             description = "kvstore-throughput: concurrent GetBlocks calls (default: ${DEFAULT-VALUE}).")
     int getsInFlight;
 
+    @Option(names = "--sessions", split = ",", defaultValue = "1,8,32",
+            description = "adaptive-k: concurrent sessions per arm (default: ${DEFAULT-VALUE}).")
+    List<Integer> sessions;
+
+    @Option(names = "--fixed-lengths", split = ",", defaultValue = "2,4,8",
+            description = "adaptive-k: k of the fixed arms (default: ${DEFAULT-VALUE}).")
+    List<Integer> fixedLengths;
+
+    @Option(names = "--max-draft-length", defaultValue = "8",
+            description = "adaptive-k, ngram-editing: K of the adaptive arms (default: ${DEFAULT-VALUE}).")
+    int maxDraftLength;
+
+    @Option(names = "--entropy-thresholds", split = ",", defaultValue = "0.25,0.5,1,1.5,2,3",
+            description = "entropy-switching: H values in nats; the router's default H is added (default: "
+                    + "${DEFAULT-VALUE}).")
+    List<Double> entropyThresholds;
+
+    @Option(names = "--entropy-window", defaultValue = "0",
+            description = "entropy-switching: W; 0 = the router's (default: ${DEFAULT-VALUE}).")
+    int entropyWindow;
+
+    @Option(names = "--ngram-min", defaultValue = "0",
+            description = "ngram-editing: shortest n-gram match in tokens; 0 = the router's (default: ${DEFAULT-VALUE}).")
+    int ngramMin;
+
+    @Option(names = "--ngram-max", defaultValue = "0",
+            description = "ngram-editing: longest n-gram match compared; 0 = the router's (default: ${DEFAULT-VALUE}).")
+    int ngramMax;
+
+    @Option(names = "--lead-lines", defaultValue = "3",
+            description = "ngram-editing: code lines already rewritten in each prompt (default: ${DEFAULT-VALUE}).")
+    int leadLines;
+
     @Mixin
     ModelOptions models;
 
@@ -88,8 +123,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
         EngineBenchOptions engine = new EngineBenchOptions(levels, requestsPerClient, lengths, repeats, storeTotalMib,
                 storeBatchKib, storeBlockKib, getsInFlight);
+        PolicyBenchOptions policy = new PolicyBenchOptions(sessions, fixedLengths, maxDraftLength, entropyThresholds,
+                entropyWindow, ngramMin, ngramMax, leadLines);
         BenchReport report = chosen.run(new BenchOptions(models.meshOptions(), prompts, maxTokens, draftLength, promptChars,
-                engine));
+                engine, policy));
         report.print(System.out);
         if (json != null) {
             report.writeJson(json);

@@ -10,9 +10,15 @@ import dev.specula.launcher.mesh.MeshOptions;
  * @param draftLength fixed k of the speculative arms
  * @param promptChars approximate prompt length
  * @param engine      knobs of the serving-engine scenarios
+ * @param policy      knobs of the speculation-policy scenarios
  */
 record BenchOptions(MeshOptions mesh, int prompts, int maxTokens, int draftLength, int promptChars,
-                    EngineBenchOptions engine) {
+                    EngineBenchOptions engine, PolicyBenchOptions policy) {
+
+    BenchOptions(MeshOptions mesh, int prompts, int maxTokens, int draftLength, int promptChars,
+                 EngineBenchOptions engine) {
+        this(mesh, prompts, maxTokens, draftLength, promptChars, engine, PolicyBenchOptions.defaults());
+    }
 
     BenchOptions(MeshOptions mesh, int prompts, int maxTokens, int draftLength, int promptChars) {
         this(mesh, prompts, maxTokens, draftLength, promptChars, EngineBenchOptions.defaults());

@@ -21,7 +21,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Renders chat messages into a prompt with the served model's Jinja chat template, as Hugging Face's
- * {@code apply_chat_template} does: Jinjava with {@code trim_blocks} and {@code lstrip_blocks}, the variables
+ * {@code apply_chat_template} does: Jinjava with {@code trim_blocks} and {@code lstrip_blocks} (see
+ * {@link #lstripBlocks}), the variables
  * {@code messages}, {@code add_generation_prompt}, {@code bos_token}, {@code eos_token}, {@code pad_token},
  * {@code unk_token}, and the functions {@code raise_exception(message)} (→ 400) and {@code strftime_now(format)}.
  *
@@ -43,12 +44,11 @@ public final class ChatTemplate {
     private final Map<String, Object> specialTokens;
 
     private ChatTemplate(String template, String source, Map<String, Object> specialTokens) {
-        this.template = template;
+        this.template = lstripBlocks(template);
         this.source = source;
         this.specialTokens = Map.copyOf(specialTokens);
         this.jinjava = new Jinjava(JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(true)
                 .withMaxOutputSize(MAX_OUTPUT_CHARS)
                 .build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
@@ -56,6 +56,18 @@ public final class ChatTemplate {
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatTemplate.class, "strftimeNow", String.class));
     }
+
+    /**
+     * Jinja's {@code lstrip_blocks}: spaces and tabs from the start of a line up to a block or comment tag are
+     * removed ({@code {%+} opts out). Done here because Jinjava's option also strips whitespace before a tag in the
+     * middle of a line, which Jinja (and so Hugging Face) keeps.
+     */
+    static String lstripBlocks(String template) {
+        return LEADING_BLANKS_BEFORE_TAG.matcher(template).replaceAll("");
+    }
+
+    private static final java.util.regex.Pattern LEADING_BLANKS_BEFORE_TAG =
+            java.util.regex.Pattern.compile("(?m)^[ \\t]+(?=\\{[%#](?!\\+))");
 
     /** The template of {@code folder} (see the class comment for the order), or {@code override} when not null. */
     public static ChatTemplate forModel(ModelFolder folder, Path override) {

@@ -470,12 +470,31 @@ public class OpenAiController {
                 s.putNull("acceptance_rate");
                 s.putNull("mean_accepted_length");
             }
+            if (stats != null) {
+                policies(s, stats);
+            }
             if (completion.fallbackReason() == null || completion.fallbackReason().isEmpty()) {
                 s.putNull("fallback_reason");
             } else {
                 s.put("fallback_reason", completion.fallbackReason());
             }
         }
+    }
+
+    /** What the speculation policies decided, when the backend reported it. */
+    private static void policies(ObjectNode s, GenerationStats stats) {
+        if (!stats.draftSource().isEmpty()) {
+            s.put("draft_source", stats.draftSource());
+        }
+        if (!stats.lengthMode().isEmpty()) {
+            s.put("draft_length_mode", stats.lengthMode());
+        }
+        s.put("mean_draft_length", stats.meanDraftLength());
+        s.put("large_model_token_fraction", stats.largeModelTokenFraction());
+        s.put("unverified_tokens", stats.unverifiedTokens());
+        s.put("model_switches", stats.modelSwitches());
+        s.put("escalations", stats.escalations());
+        s.put("ngram_drafts", stats.ngramDrafts());
     }
 
     /** stop | length; a client-side cancel reads as stop (never an "error" in a 200 body). */

@@ -70,6 +70,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void lstripBlocksOnlyStripsIndentationBeforeTagsAsJinjaDoes() {
+        ChatTemplate template = ChatTemplate.of("{% for m in messages %}\n    {% if m.role == 'user' %}\n"
+                + "U: {{ m.content }} {% if true %}!{% endif %}\n    {% endif %}\n{% endfor %}", Map.of());
+
+        assertThat(template.render(CONVERSATION, false)).isEqualTo("U: Hi !");
+    }
+
+    @Test
     void loopVariablesAndFiltersWork() {
         ChatTemplate template = ChatTemplate.of("{% for m in messages %}{% if loop.first %}>{% endif %}"
                 + "{{ m['content'] | trim }}{% if not loop.last %}|{% endif %}{% endfor %}", Map.of());

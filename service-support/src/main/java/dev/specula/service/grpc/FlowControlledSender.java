@@ -1,6 +1,5 @@
 package dev.specula.service.grpc;
 
-import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.time.Duration;
@@ -16,17 +15,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>When the sending thread is the call's own handler thread, gRPC cannot deliver the on-ready callback until
  * the handler returns, so readiness is also polled (every 10 ms). Generation streams send tiny messages and
  * are rarely not ready; bulk streams (KV blocks) send from the on-ready callback instead.
- *
- * <p>For the same reason the on-cancel callback and {@code isCancelled()} lag until the handler returns, so a
- * client going away is noticed through the call's {@link Context} (cancelled promptly by gRPC), captured when the
- * sender is created on the handler thread.
  */
 public final class FlowControlledSender<T> {
     private final ServerCallStreamObserver<T> observer;
     private final Duration maxStall;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
-    private final Context call = Context.current();
     private volatile boolean cancelled;
 
     public FlowControlledSender(ServerCallStreamObserver<T> observer, Duration maxStall) {
@@ -37,12 +31,11 @@ public final class FlowControlledSender<T> {
             cancelled = true;
             signal();
         });
-        call.addListener(context -> signal(), Runnable::run);
     }
 
     /** True once the client cancelled or went away. */
     public boolean cancelled() {
-        return cancelled || observer.isCancelled() || call.isCancelled();
+        return cancelled || observer.isCancelled();
     }
 
     /**

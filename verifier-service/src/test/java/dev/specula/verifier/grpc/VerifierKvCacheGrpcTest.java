@@ -57,6 +57,9 @@ class VerifierKvCacheGrpcTest {
                 "specula.verifier.intra-op-threads", "2",
                 // No local prefix cache: every hit below must have come through the store.
                 "specula.verifier.prefix-cache-bytes", "0",
+                // Generous deadlines: a loaded CI machine must not turn these hits into (correct) misses.
+                "specula.verifier.kvstore-lookup-timeout", "5s",
+                "specula.verifier.kvstore-get-timeout", "10s",
                 "spring.grpc.client.channel.kvstore.target", store.target()));
         engine = verifier.bean(VerifierEngine.class);
         target = DecoderModel.load(FOLDER, ExecutionSettings.defaults().withIntraOpThreads(2));
@@ -139,6 +142,7 @@ class VerifierKvCacheGrpcTest {
                 .contains("vllm:num_requests_running{model_name=\"" + FOLDER.getFileName() + "\"}")
                 .contains("vllm:num_requests_waiting{")
                 .contains("vllm:kv_cache_usage_perc{")
+                .contains("vllm:num_preemptions_total{")
                 .contains("specula_verifier_batch_size_count")
                 .contains("specula_verifier_kv_budget_bytes")
                 .contains("specula_verifier_kv_bytes_in_use")
