@@ -1,7 +1,6 @@
 package dev.specula.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.specula.deploy.Manifests.Manifest;
 import io.kubernetes.client.openapi.models.V1PodSpec;
@@ -92,8 +91,8 @@ class KustomizeBaseTest {
         try {
             process = new ProcessBuilder("kubectl", "kustomize", dir.toString()).redirectErrorStream(false).start();
         } catch (IOException e) {
-            assumeTrue(false, "kubectl is not installed: overlays not built");
-            throw e;
+            // kubectl ships with the machine image these tests run on; without it the overlays go unchecked.
+            throw new AssertionError("kubectl is needed to build the kustomize overlays (kubectl kustomize)", e);
         }
         byte[] out = process.getInputStream().readAllBytes();
         String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

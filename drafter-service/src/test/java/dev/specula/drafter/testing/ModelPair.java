@@ -15,7 +15,7 @@ public enum ModelPair {
     BUNDLED("models/bundled/drafter", "models/bundled/verifier");
 
     /** The one switch. */
-    public static final ModelPair UNDER_TEST = TEST_TINY;
+    public static final ModelPair UNDER_TEST = BUNDLED;
 
     private final String drafter;
     private final String verifier;

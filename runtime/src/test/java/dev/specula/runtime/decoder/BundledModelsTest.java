@@ -8,7 +8,6 @@ import dev.specula.runtime.testing.RepoPaths;
 import dev.specula.runtime.testing.TestModels;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -29,7 +28,6 @@ class BundledModelsTest {
 
     @BeforeEach
     void requireBundledModels() {
-        Assumptions.assumeTrue(RepoPaths.bundledPresent(), "models/bundled/* not exported yet");
     }
 
     @ParameterizedTest(name = "{0}")

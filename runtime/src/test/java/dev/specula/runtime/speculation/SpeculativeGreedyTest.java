@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -89,7 +88,6 @@ class SpeculativeGreedyTest {
     @ParameterizedTest(name = "k = {0}")
     @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8})
     void bundledPairMatchesTheVerifierAlone(int k) {
-        Assumptions.assumeTrue(RepoPaths.bundledPresent(), "models/bundled/* not exported yet");
         DecoderModel verifier = TestModels.bundledVerifier();
         DecoderModel drafter = TestModels.bundledDrafter();
         int maxNew = 32;

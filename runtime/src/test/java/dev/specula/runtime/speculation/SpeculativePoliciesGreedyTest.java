@@ -18,7 +18,6 @@ import dev.specula.runtime.testing.RepoPaths;
 import dev.specula.runtime.testing.TestModels;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -67,7 +66,6 @@ class SpeculativePoliciesGreedyTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("tinyArms")
     void bundledPairMatchesTheVerifierAlone(Arm arm) {
-        Assumptions.assumeTrue(RepoPaths.bundledPresent(), "models/bundled/* not exported yet");
         assertMatchesTargetOnly(arm, TestModels.bundledDrafter(), TestModels.bundledVerifier(),
                 new String[] {PROMPTS[0], PROMPTS[2]});
     }

@@ -30,10 +30,4 @@ public final class RepoPaths {
     public static Path bundledDrafter() {
         return repoRoot().resolve("models/bundled/drafter");
     }
-
-    /** True once the trained pair has been exported (both folders have a model.onnx). */
-    public static boolean bundledPresent() {
-        return Files.isRegularFile(bundledVerifier().resolve("model.onnx"))
-                && Files.isRegularFile(bundledDrafter().resolve("model.onnx"));
-    }
 }
