@@ -62,8 +62,10 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
             }
             case MODE_CASCADE -> cascade(engine.plan(request.getPolicy(), request.getDraftLength()), prompt, params,
                     maxNew, ignoreEos, out);
+            // The small model decided every token: none was verified by the target.
             case MODE_DRAFT_ONLY -> run(engine.draftOnly(prompt, params, maxNew, ignoreEos), mode, prompt, params,
-                    s -> { }, out);
+                    s -> s.getStatsBuilder().setUnverifiedTokens(s.getCompletionTokens())
+                            .setLargeModelTokenFraction(s.getCompletionTokens() == 0 ? 1.0 : 0.0), out);
             default -> throw new InvalidRequestException("the drafter runs modes speculative and draft-only, "
                     + "entropy-adaptive and cascade, not " + mode);
         }

@@ -61,6 +61,7 @@ class AuthAndTlsTest {
     static final String ALPHA = "sk-alpha-0123456789";
     static final String LIMITED = "sk-limited-0123456789";
     static final String SINGLE = "sk-single-0123456789";
+    static final String LIMITED_GRPC = "sk-limited-grpc-0123456789";
     static final Path MODEL = Path.of("../models/test-tiny").toAbsolutePath().normalize();
     static final TextTokenizer TOKENIZER = TextTokenizer.load(ModelFolder.open(MODEL));
     static final FakeMesh MESH = new FakeMesh();
@@ -115,6 +116,9 @@ class AuthAndTlsTest {
         registry.add("specula.router.auth.keys[1].requests-per-second", () -> "0.2");
         registry.add("specula.router.auth.keys[2].tenant", () -> "single");
         registry.add("specula.router.auth.keys[2].max-concurrent", () -> "1");
+        registry.add("specula.router.auth.keys[3].sha256", () -> ApiKeys.sha256Hex(LIMITED_GRPC));
+        registry.add("specula.router.auth.keys[3].tenant", () -> "limited");
+        registry.add("specula.router.auth.keys[3].requests-per-second", () -> "0.2");
     }
 
     @AfterAll
@@ -231,7 +235,7 @@ class AuthAndTlsTest {
             assertThat(MESH.draftRequests).singleElement().satisfies(r -> assertThat(r.getTenant()).isEqualTo("alpha"));
 
             var limited = RouterGrpc.newBlockingStub(channel)
-                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(LIMITED)));
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(LIMITED_GRPC)));
             limited.withDeadlineAfter(20, TimeUnit.SECONDS).generate(request).forEachRemaining(e -> { });
             StatusRuntimeException exhausted = catchThrowableOfType(StatusRuntimeException.class, () ->
                     limited.withDeadlineAfter(20, TimeUnit.SECONDS).generate(request).hasNext());

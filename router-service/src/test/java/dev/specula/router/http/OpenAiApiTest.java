@@ -29,10 +29,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -498,7 +501,14 @@ class OpenAiApiTest {
     }
 
     @Test
-    void grpcAndHttpShareTheModeEnum() {
+    void theInferencePortServesOnlyTheAllowlistedRoutes(
+            @Autowired @Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping mappings) {
+        Set<String> routes = new HashSet<>();
+        mappings.getHandlerMethods().keySet().forEach(info -> routes.addAll(info.getPatternValues()));
+
+        // RELIABILITY.md #22: no admin or debug routes next to the API (Actuator has its own, fixed exposure list).
+        assertThat(routes).containsExactlyInAnyOrder("/v1/completions", "/v1/chat/completions", "/v1/models",
+                "/metrics", "/error");
         assertThat(Mode.MODE_TARGET_ONLY).isNotNull();
     }
 }
