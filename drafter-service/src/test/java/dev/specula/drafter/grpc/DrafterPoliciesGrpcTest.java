@@ -94,6 +94,27 @@ class DrafterPoliciesGrpcTest {
         assertThat(summary.getStats().getLargeModelTokenFraction()).isEqualTo(1.0);
     }
 
+    /**
+     * Sampled requests with n-gram drafts: the drafts carry no distributions, so none cross the wire and the
+     * verifier checks them against point masses; a fixed seed replays the same tokens.
+     */
+    @Test
+    void sampledNgramDraftsCrossTheWireWithoutDistributionsAndReplay() {
+        SpeculationPolicy policy = SpeculationPolicy.newBuilder().setDraftSource(DraftSourceKind.DRAFT_SOURCE_KIND_NGRAM)
+                .setNgramMin(3).build();
+        DraftGenerateRequest request = request(Mode.MODE_SPECULATIVE, policy).toBuilder()
+                .setSampling(ProtoMapping.sampling(new SamplingParams(0.8, 0, 1.0, 77L))).build();
+
+        List<GenerateEvent> first = events(request);
+        List<GenerateEvent> second = events(request);
+
+        assertThat(tokens(first)).hasSize(MAX_NEW).containsExactly(tokens(second));
+        GenerationSummary summary = summary(first);
+        assertThat(summary.getDraftSource()).isEqualTo(DraftSourceKind.DRAFT_SOURCE_KIND_NGRAM);
+        assertThat(summary.getStats().getNgramDrafts()).isPositive();
+        assertThat(summary.getStats().getDraftTokens()).isPositive();
+    }
+
     @Test
     void entropyAdaptiveCommitsTheSmallModelsSureTokensUnverified() {
         SpeculationPolicy policy = SpeculationPolicy.newBuilder().setEntropyWindow(4).setEntropyThreshold(100).build();
