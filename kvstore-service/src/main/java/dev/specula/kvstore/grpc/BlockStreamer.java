@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledFuture;
  */
 final class BlockStreamer {
 
+    private static final int ON_READY_THRESHOLD_BYTES = 4 << 20;
     private final ServerCallStreamObserver<KvBlock> observer;
     private final BlockStore store;
     private final Iterator<BlockKey> keys;
@@ -51,6 +52,8 @@ final class BlockStreamer {
             StallTimer timer, Duration stallTimeout) {
         BlockStreamer streamer = new BlockStreamer(observer, store, keys, timer, stallTimeout);
         observer.setOnCancelHandler(streamer::cancelled);
+        // Stay "ready" until 4 MiB are queued: with gRPC's 32 KiB default every 64 KiB block costs a thread hand-off.
+        observer.setOnReadyThreshold(ON_READY_THRESHOLD_BYTES);
         observer.setOnReadyHandler(streamer::drain);
         streamer.drain();
         streamer.armWatchdog();
