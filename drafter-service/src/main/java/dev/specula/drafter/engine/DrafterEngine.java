@@ -119,6 +119,9 @@ public final class DrafterEngine implements AutoCloseable {
     /**
      * Cascade, escalation: the verifier checks the answer as drafts in chunks of the plan's max draft length; the
      * prefix it accepts is kept, and past the first rejection the plan's draft source continues speculatively.
+     * Greedy escalations give exactly target-only output. Sampled ones verify each answer token against the
+     * distribution it was drawn from, but only answers that failed the confidence test get here, so that selection
+     * leaves them close to, not exactly, target-distributed (cascade is a lossy mode as a whole).
      */
     public Generation escalate(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos,
                                SpeculationPlan plan, Draft answer) {
