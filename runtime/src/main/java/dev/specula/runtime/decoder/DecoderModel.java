@@ -80,6 +80,9 @@ public final class DecoderModel implements AutoCloseable {
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setIntraOpNumThreads(settings.intraOpThreads());
             options.setInterOpNumThreads(settings.interOpThreads());
+            // Drafter and verifier sessions often share a process and a few cores: a session's idle workers must
+            // sleep, not spin, or they steal the cores the other model is running on.
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
             String provider = "CPU";
             if (settings.cuda()) {
                 if (OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
