@@ -58,11 +58,12 @@ public final class GrpcVerifierChannel implements VerifierChannel {
      * @throws StatusRuntimeException with the verifier's status when it refuses (bad input, overload)
      */
     public static GrpcVerifierChannel open(Channel channel, int[] prompt, SamplingParams params, int maxNewTokens,
-                                           String tokenizerSha256, Duration roundTimeout) {
+                                           String tokenizerSha256, String tenant, Duration roundTimeout) {
         OpenSession.Builder open = OpenSession.newBuilder()
                 .setSampling(ProtoMapping.sampling(params))
                 .setMaxNewTokens(maxNewTokens)
-                .setTokenizerSha256(tokenizerSha256);
+                .setTokenizerSha256(tokenizerSha256)
+                .setTenant(tenant);
         for (int t : prompt) {
             open.addPromptTokenIds(t);
         }

@@ -92,14 +92,14 @@ public final class DrafterEngine implements AutoCloseable {
      * @throws InvalidRequestException for bad input, {@link BackendUnavailableException} when no verifier answers
      */
     public Generation speculative(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos,
-                                  SpeculationPlan plan) {
-        return loop(prompt, params, maxNewTokens, ignoreEos, plan, AlwaysVerify.INSTANCE);
+                                  SpeculationPlan plan, String tenant) {
+        return loop(prompt, params, maxNewTokens, ignoreEos, plan, AlwaysVerify.INSTANCE, tenant);
     }
 
     /** Entropy-adaptive (lossy): as speculative, committing the small model's tokens unverified while it is sure. */
     public Generation entropyAdaptive(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos,
-                                      SpeculationPlan plan) {
-        return loop(prompt, params, maxNewTokens, ignoreEos, plan, plan.newEntropySwitch());
+                                      SpeculationPlan plan, String tenant) {
+        return loop(prompt, params, maxNewTokens, ignoreEos, plan, plan.newEntropySwitch(), tenant);
     }
 
     /** Cascade, first step: the small model's whole answer and whether the plan's cascade rule escalates it. */
@@ -124,9 +124,9 @@ public final class DrafterEngine implements AutoCloseable {
      * leaves them close to, not exactly, target-distributed (cascade is a lossy mode as a whole).
      */
     public Generation escalate(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos,
-                               SpeculationPlan plan, Draft answer) {
+                               SpeculationPlan plan, Draft answer, String tenant) {
         validate(prompt, maxNewTokens);
-        GrpcVerifierChannel verifier = openVerifier(prompt, params, maxNewTokens);
+        GrpcVerifierChannel verifier = openVerifier(prompt, params, maxNewTokens, tenant);
         AnswerDraftSource replay = new AnswerDraftSource(answer, prompt.length);
         DraftSource afterwards = source(plan, ignoreEos);
         return new Generation(new HybridDraftSource(replay, afterwards, false), verifier,
@@ -143,9 +143,9 @@ public final class DrafterEngine implements AutoCloseable {
     }
 
     private Generation loop(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos,
-                            SpeculationPlan plan, SwitchingPolicy switching) {
+                            SpeculationPlan plan, SwitchingPolicy switching, String tenant) {
         validate(prompt, maxNewTokens);
-        GrpcVerifierChannel verifier = openVerifier(prompt, params, maxNewTokens);
+        GrpcVerifierChannel verifier = openVerifier(prompt, params, maxNewTokens, tenant);
         DraftSource source = source(plan, ignoreEos);
         return new Generation(source, verifier, plan.newLengthPolicy(), switching, stop(maxNewTokens, ignoreEos),
                 plan.draftSource(), plan.lengthMode(), ngramDrafts(source));
@@ -171,10 +171,11 @@ public final class DrafterEngine implements AutoCloseable {
         return () -> 0;
     }
 
-    private GrpcVerifierChannel openVerifier(int[] prompt, SamplingParams params, int maxNewTokens) {
+    /** @param tenant KV namespace set by the router; the verifier salts its cache keys with it */
+    private GrpcVerifierChannel openVerifier(int[] prompt, SamplingParams params, int maxNewTokens, String tenant) {
         try {
             return GrpcVerifierChannel.open(verifierChannel, prompt, params, maxNewTokens,
-                    folder.tokenizerFile().sha256(), properties.roundTimeout());
+                    folder.tokenizerFile().sha256(), tenant, properties.roundTimeout());
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
                 throw new BackendUnavailableException("no verifier reachable: " + e.getStatus().getDescription(), e);

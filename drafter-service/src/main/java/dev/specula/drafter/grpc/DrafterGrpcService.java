@@ -53,15 +53,16 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
         switch (mode) {
             case MODE_SPECULATIVE -> {
                 SpeculationPlan plan = engine.plan(request.getPolicy(), request.getDraftLength());
-                run(engine.speculative(prompt, params, maxNew, ignoreEos, plan), mode, prompt, params, s -> { }, out);
+                run(engine.speculative(prompt, params, maxNew, ignoreEos, plan, request.getTenant()), mode, prompt,
+                        params, s -> { }, out);
             }
             case MODE_ENTROPY_ADAPTIVE -> {
                 SpeculationPlan plan = engine.plan(request.getPolicy(), request.getDraftLength());
-                run(engine.entropyAdaptive(prompt, params, maxNew, ignoreEos, plan), mode, prompt, params, s -> { },
-                        out);
+                run(engine.entropyAdaptive(prompt, params, maxNew, ignoreEos, plan, request.getTenant()), mode, prompt,
+                        params, s -> { }, out);
             }
             case MODE_CASCADE -> cascade(engine.plan(request.getPolicy(), request.getDraftLength()), prompt, params,
-                    maxNew, ignoreEos, out);
+                    maxNew, ignoreEos, request.getTenant(), out);
             // The small model decided every token: none was verified by the target.
             case MODE_DRAFT_ONLY -> run(engine.draftOnly(prompt, params, maxNew, ignoreEos), mode, prompt, params,
                     s -> s.getStatsBuilder().setUnverifiedTokens(s.getCompletionTokens())
@@ -92,12 +93,12 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
 
     /** The small model answers; a sure answer is returned as it is, an unsure one escalates to the verifier. */
     private void cascade(SpeculationPlan plan, int[] prompt, SamplingParams params, int maxNew, boolean ignoreEos,
-                         FlowControlledSender<GenerateEvent> out) {
+                         String tenant, FlowControlledSender<GenerateEvent> out) {
         long start = System.nanoTime();
         CascadeAnswer answer = engine.answer(prompt, params, maxNew, ignoreEos, plan);
         metrics.recordCascade(answer.escalate());
         if (answer.escalate()) {
-            run(engine.escalate(prompt, params, maxNew, ignoreEos, plan, answer.answer()), Mode.MODE_CASCADE, prompt,
+            run(engine.escalate(prompt, params, maxNew, ignoreEos, plan, answer.answer(), tenant), Mode.MODE_CASCADE, prompt,
                     params, summary -> summary.getStatsBuilder().setEscalations(1).setCascadeScore(answer.score()),
                     out);
             return;
