@@ -41,7 +41,7 @@ public final class ServedSession implements VerifierChannel {
         this.reservedBytes = reservedBytes;
         this.tokenLimit = tokenLimit;
         this.opened = opened;
-        this.kvBytes = session.kvSession().kvCapacityBytes();
+        setKvBytes(session.kvSession().kvCapacityBytes());
     }
 
     /**
@@ -69,7 +69,7 @@ public final class ServedSession implements VerifierChannel {
                 promptPublished = true;
                 publish(false);
             }
-            kvBytes = session.kvSession().kvCapacityBytes();
+            setKvBytes(session.kvSession().kvCapacityBytes());
             lastActive = System.nanoTime();
             return verdict;
         } finally {
@@ -108,6 +108,17 @@ public final class ServedSession implements VerifierChannel {
     }
 
     /**
+     * Records this session's KV capacity and moves the engine's running total by the difference, so the total is
+     * exact at every instant (a sum over sessions read while they change could count a closing session and its
+     * successor at once).
+     */
+    private void setKvBytes(long bytes) {
+        long delta = bytes - kvBytes;
+        kvBytes = bytes;
+        engine.kvBytesChanged(delta);
+    }
+
+    /**
      * Offloads and frees this session's KV if it has idled for {@code minIdleNanos}; skipped if a round holds
      * the session right now.
      *
@@ -125,7 +136,7 @@ public final class ServedSession implements VerifierChannel {
             DecoderSession kv = session.detachKv();
             attached = false;
             kv.close();
-            kvBytes = 0;
+            setKvBytes(0);
             reserved = false;
             engine.release(reservedBytes);
             engine.countEviction();
@@ -153,7 +164,7 @@ public final class ServedSession implements VerifierChannel {
             }
             session.close();
             attached = false;
-            kvBytes = 0;
+            setKvBytes(0);
             if (reserved) {
                 reserved = false;
                 engine.release(reservedBytes);

@@ -40,6 +40,7 @@ public final class ServingEngine implements AutoCloseable {
     private final ForwardScheduler scheduler;
     private final ForwardExecutor forward;
     private final Set<ServedSession> sessions = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong kvBytesInUse = new java.util.concurrent.atomic.AtomicLong();
     private final ScheduledExecutorService reaper;
 
     public ServingEngine(DecoderModel model, EngineSettings settings, BlockStore blockStore, BatchListener listener) {
@@ -157,11 +158,11 @@ public final class ServingEngine implements AutoCloseable {
 
     /** Direct memory held by live KV caches right now (at most the reserved bytes). */
     public long kvBytesInUse() {
-        long bytes = 0;
-        for (ServedSession session : sessions) {
-            bytes += session.kvBytes();
-        }
-        return bytes;
+        return kvBytesInUse.get();
+    }
+
+    void kvBytesChanged(long delta) {
+        kvBytesInUse.addAndGet(delta);
     }
 
     /** Forward requests waiting for a scheduler step. */
