@@ -26,11 +26,6 @@ public record MeshOptions(Path drafterModel, Path verifierModel, int routerGrpcP
         this(drafterModel, verifierModel, routerGrpcPort, routerHttpPort, logLevel, Map.of());
     }
 
-    public static MeshOptions bundled(Path repoRoot) {
-        return new MeshOptions(repoRoot.resolve("models/bundled/drafter"), repoRoot.resolve("models/bundled/verifier"),
-                0, 0, "WARN");
-    }
-
     public MeshOptions withPorts(int grpc, int http) {
         return new MeshOptions(drafterModel, verifierModel, grpc, http, logLevel, verifierProperties);
     }
