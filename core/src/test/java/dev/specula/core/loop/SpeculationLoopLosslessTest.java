@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.specula.core.sampling.LogitsShaper;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.core.testing.ChiSquare;
-import dev.specula.core.testing.Distributions;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,14 +33,14 @@ class SpeculationLoopLosslessTest {
     @MethodSource("sampledCases")
     void firstThreeTokensFollowTheTargetsJointDistribution(int k, SamplingParams params) {
         long[] counts = sampleFirstThree(k, params, false);
-        ChiSquare.assertFits(counts, exactJoint(params), "k = " + k + ", " + params);
+        ChiSquare.assertFits(counts, ToyLanguageModel.exactJointOfFirstThree(params, PROMPT[PROMPT.length - 1]), "k = " + k + ", " + params);
     }
 
     /** Power: a verifier that conditions on the wrong token is caught by the same gate. */
     @Test
     void theGateCatchesAVerifierWithAnOffByOneContext() {
         SamplingParams params = new SamplingParams(1.2, 0, 1.0, 0L);
-        ChiSquare.assertDoesNotFit(sampleFirstThree(2, params, true), exactJoint(params), "off-by-one verifier");
+        ChiSquare.assertDoesNotFit(sampleFirstThree(2, params, true), ToyLanguageModel.exactJointOfFirstThree(params, PROMPT[PROMPT.length - 1]), "off-by-one verifier");
     }
 
     @Test
@@ -52,7 +50,7 @@ class SpeculationLoopLosslessTest {
         long drafted = 0;
         long accepted = 0;
         for (int[] prompt : new int[][] {{0}, {5}, {2, 4, 1}, {3, 3}}) {
-            int[] expected = targetOnlyGreedy(prompt, maxNewTokens);
+            int[] expected = ToyLanguageModel.targetOnlyGreedy(prompt, maxNewTokens);
             for (int k = 0; k <= 8; k++) {
                 TokenSequence committed = new TokenSequence(prompt);
                 SpeculationLoop loop = new SpeculationLoop(new ToyDraftSource(greedyModel),
@@ -84,34 +82,5 @@ class SpeculationLoopLosslessTest {
             counts[(out[0] * V + out[1]) * V + out[2]]++;
         }
         return counts;
-    }
-
-    /** P(a, b, c) = P(a | prompt) · P(b | a) · P(c | b) from the shaped toy target. */
-    private static double[] exactJoint(SamplingParams params) {
-        ToyLanguageModel model = new ToyLanguageModel(params);
-        double[][] next = new double[V][];
-        for (int previous = 0; previous < V; previous++) {
-            next[previous] = Distributions.dense(model.target(previous), V);
-        }
-        double[] joint = new double[V * V * V];
-        double[] first = next[PROMPT[PROMPT.length - 1]];
-        for (int a = 0; a < V; a++) {
-            for (int b = 0; b < V; b++) {
-                for (int c = 0; c < V; c++) {
-                    joint[(a * V + b) * V + c] = first[a] * next[a][b] * next[b][c];
-                }
-            }
-        }
-        return joint;
-    }
-
-    private static int[] targetOnlyGreedy(int[] prompt, int count) {
-        int[] out = new int[count];
-        int previous = prompt[prompt.length - 1];
-        for (int i = 0; i < count; i++) {
-            out[i] = LogitsShaper.argmax(ToyLanguageModel.targetLogits(previous), 0, V);
-            previous = out[i];
-        }
-        return out;
     }
 }

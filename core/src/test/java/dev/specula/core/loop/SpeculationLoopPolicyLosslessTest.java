@@ -9,10 +9,8 @@ import dev.specula.core.draft.NgramDraftSource;
 import dev.specula.core.policy.AdaptiveDraftLength;
 import dev.specula.core.policy.GoodputDraftLength;
 import dev.specula.core.policy.ThresholdDraftLength;
-import dev.specula.core.sampling.LogitsShaper;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.core.testing.ChiSquare;
-import dev.specula.core.testing.Distributions;
 import java.util.Arrays;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -74,7 +72,7 @@ class SpeculationLoopPolicyLosslessTest {
             int[] out = committed.generated();
             counts[(out[0] * V + out[1]) * V + out[2]]++;
         }
-        ChiSquare.assertFits(counts, exactJoint(base), arm + ", " + base);
+        ChiSquare.assertFits(counts, ToyLanguageModel.exactJointOfFirstThree(base, PROMPT[PROMPT.length - 1]), arm + ", " + base);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -87,7 +85,7 @@ class SpeculationLoopPolicyLosslessTest {
                 loop(source, new ToyVerifierChannel(greedy, prompt, SamplingParams.GREEDY, false), arm.policy().get())
                         .run(committed, SamplingParams.GREEDY, new StopCondition(40, new int[0]), tokens -> true);
             }
-            assertArrayEquals(targetOnlyGreedy(prompt, 40), committed.generated(), arm + ", prompt " + Arrays.toString(prompt));
+            assertArrayEquals(ToyLanguageModel.targetOnlyGreedy(prompt, 40), committed.generated(), arm + ", prompt " + Arrays.toString(prompt));
         }
     }
 
@@ -96,7 +94,7 @@ class SpeculationLoopPolicyLosslessTest {
     @org.junit.jupiter.params.provider.ValueSource(ints = {0, 3, 17, 40})
     void anEscalatedAnswerYieldsTheTargetsGreedyOutput(int correctPrefix) {
         ToyLanguageModel greedy = new ToyLanguageModel(SamplingParams.GREEDY);
-        int[] expected = targetOnlyGreedy(PROMPT, 40);
+        int[] expected = ToyLanguageModel.targetOnlyGreedy(PROMPT, 40);
         int[] answerTokens = Arrays.copyOf(expected, 40);
         if (correctPrefix < 40) {
             answerTokens[correctPrefix] = (answerTokens[correctPrefix] + 1) % V;
@@ -118,34 +116,5 @@ class SpeculationLoopPolicyLosslessTest {
         long[] now = {0};
         // A fake clock: every reading advances 1 µs, so draft and verify calls each measure 1 µs.
         return new SpeculationLoop(source, verifier, policy, AlwaysVerify.INSTANCE, () -> now[0] += 1_000);
-    }
-
-    /** P(a, b, c) = P(a | last prompt token) · P(b | a) · P(c | b) from the shaped toy target. */
-    private static double[] exactJoint(SamplingParams params) {
-        ToyLanguageModel model = new ToyLanguageModel(params);
-        double[][] next = new double[V][];
-        for (int previous = 0; previous < V; previous++) {
-            next[previous] = Distributions.dense(model.target(previous), V);
-        }
-        double[] joint = new double[V * V * V];
-        double[] first = next[PROMPT[PROMPT.length - 1]];
-        for (int a = 0; a < V; a++) {
-            for (int b = 0; b < V; b++) {
-                for (int c = 0; c < V; c++) {
-                    joint[(a * V + b) * V + c] = first[a] * next[a][b] * next[b][c];
-                }
-            }
-        }
-        return joint;
-    }
-
-    private static int[] targetOnlyGreedy(int[] prompt, int count) {
-        int[] out = new int[count];
-        int previous = prompt[prompt.length - 1];
-        for (int i = 0; i < count; i++) {
-            out[i] = LogitsShaper.argmax(ToyLanguageModel.targetLogits(previous), 0, V);
-            previous = out[i];
-        }
-        return out;
     }
 }

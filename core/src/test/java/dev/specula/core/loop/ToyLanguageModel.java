@@ -3,6 +3,7 @@ package dev.specula.core.loop;
 import dev.specula.core.sampling.LogitsShaper;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.core.sampling.SparseDistribution;
+import dev.specula.core.testing.Distributions;
 
 /**
  * A bigram "language model" pair over six tokens: the next-token logits of the target and of the draft are
@@ -51,5 +52,35 @@ final class ToyLanguageModel {
             logits[v] += (float) (0.9 * Math.sin(2.1 * v + 0.7 * previous));
         }
         return logits;
+    }
+
+    /** P(a, b, c) = P(a | last prompt token) · P(b | a) · P(c | b) from the shaped toy target. */
+    static double[] exactJointOfFirstThree(SamplingParams params, int lastPromptToken) {
+        ToyLanguageModel model = new ToyLanguageModel(params);
+        double[][] next = new double[VOCAB][];
+        for (int previous = 0; previous < VOCAB; previous++) {
+            next[previous] = Distributions.dense(model.target(previous), VOCAB);
+        }
+        double[] joint = new double[VOCAB * VOCAB * VOCAB];
+        double[] first = next[lastPromptToken];
+        for (int a = 0; a < VOCAB; a++) {
+            for (int b = 0; b < VOCAB; b++) {
+                for (int c = 0; c < VOCAB; c++) {
+                    joint[(a * VOCAB + b) * VOCAB + c] = first[a] * next[a][b] * next[b][c];
+                }
+            }
+        }
+        return joint;
+    }
+
+    /** What the toy target alone generates greedily after {@code prompt}. */
+    static int[] targetOnlyGreedy(int[] prompt, int count) {
+        int[] out = new int[count];
+        int previous = prompt[prompt.length - 1];
+        for (int i = 0; i < count; i++) {
+            out[i] = LogitsShaper.argmax(targetLogits(previous), 0, VOCAB);
+            previous = out[i];
+        }
+        return out;
     }
 }
