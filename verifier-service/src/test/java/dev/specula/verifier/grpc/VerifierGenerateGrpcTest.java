@@ -13,21 +13,13 @@ import dev.specula.proto.v1.GenerationSummary;
 import dev.specula.proto.v1.Mode;
 import dev.specula.proto.v1.TargetGenerateRequest;
 import dev.specula.proto.v1.VerifierGrpc;
-import dev.specula.runtime.decoder.DecoderModel;
-import dev.specula.runtime.decoder.ExecutionSettings;
-import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.speculation.Generation;
 import dev.specula.runtime.speculation.InProcessDecoding;
-import dev.specula.verifier.VerifierApplication;
-import dev.specula.verifier.engine.VerifierEngine;
-import dev.specula.verifier.testing.ModelPair;
-import dev.specula.verifier.testing.RunningService;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -36,11 +28,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -49,41 +37,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Target-only {@code Generate} over a real gRPC port: chunks then exactly one summary, token for token what
  * {@link InProcessDecoding#targetOnly} produces on the same model, and refusals with INVALID_ARGUMENT.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class VerifierGenerateGrpcTest {
+class VerifierGenerateGrpcTest extends RunningVerifierTest {
     private static final int CAP = 1024;
-    private static final Path FOLDER = ModelPair.UNDER_TEST.verifier();
-    private static final int VOCAB = ModelFolder.open(FOLDER).config().vocabSize();
-    private static final int CONTEXT = ModelFolder.open(FOLDER).config().maxPositionEmbeddings();
 
-    private RunningService verifier;
-    private VerifierEngine engine;
-    private DecoderModel target;
-
-    @BeforeAll
-    void start() {
-        verifier = RunningService.start(VerifierApplication.class, VerifierApplication.CONFIG_NAME, Map.of(
-                "specula.verifier.model-path", FOLDER.toString(),
-                "specula.verifier.max-new-tokens-cap", Integer.toString(CAP),
-                "specula.verifier.intra-op-threads", "2"));
-        engine = verifier.bean(VerifierEngine.class);
-        target = DecoderModel.load(FOLDER, ExecutionSettings.defaults().withIntraOpThreads(2));
-    }
-
-    @AfterEach
-    void noSessionIsLeftOpen() {
-        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> assertThat(engine.openSessions()).as("open sessions").isZero());
-    }
-
-    @AfterAll
-    void stop() {
-        if (target != null) {
-            target.close();
-        }
-        if (verifier != null) {
-            verifier.close();
-        }
+    @Override
+    Map<String, String> verifierProperties() {
+        return Map.of("specula.verifier.max-new-tokens-cap", Integer.toString(CAP));
     }
 
     @Test

@@ -16,29 +16,17 @@ import dev.specula.proto.v1.RoundVerdict;
 import dev.specula.proto.v1.SessionOpened;
 import dev.specula.proto.v1.SessionRequest;
 import dev.specula.proto.v1.VerifyRound;
-import dev.specula.runtime.decoder.DecoderModel;
 import dev.specula.runtime.decoder.DecoderSession;
-import dev.specula.runtime.decoder.ExecutionSettings;
-import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.speculation.InProcessDecoding;
 import dev.specula.runtime.speculation.VerifierSession;
-import dev.specula.verifier.VerifierApplication;
-import dev.specula.verifier.engine.VerifierEngine;
-import dev.specula.verifier.testing.ModelPair;
-import dev.specula.verifier.testing.RunningService;
 import io.grpc.Status;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -48,44 +36,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * same model, refusals with INVALID_ARGUMENT / RESOURCE_EXHAUSTED, and the session slot coming back however the
  * stream ends. After every test no session may be left open.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class VerifierSessionGrpcTest {
+class VerifierSessionGrpcTest extends RunningVerifierTest {
     private static final int MAX_SESSIONS = 2;
     private static final int CAP = 64;
-    private static final Path FOLDER = ModelPair.UNDER_TEST.verifier();
-    private static final int VOCAB = ModelFolder.open(FOLDER).config().vocabSize();
-    private static final int CONTEXT = ModelFolder.open(FOLDER).config().maxPositionEmbeddings();
     private static final SamplingParams SAMPLED = new SamplingParams(0.9, 0, 1.0, 7L);
 
-    private RunningService verifier;
-    private VerifierEngine engine;
-    private DecoderModel target;
-
-    @BeforeAll
-    void start() {
-        verifier = RunningService.start(VerifierApplication.class, VerifierApplication.CONFIG_NAME, Map.of(
-                "specula.verifier.model-path", FOLDER.toString(),
-                "specula.verifier.max-sessions", Integer.toString(MAX_SESSIONS),
-                "specula.verifier.max-new-tokens-cap", Integer.toString(CAP),
-                "specula.verifier.intra-op-threads", "2"));
-        engine = verifier.bean(VerifierEngine.class);
-        target = DecoderModel.load(FOLDER, ExecutionSettings.defaults().withIntraOpThreads(2));
-    }
-
-    @AfterEach
-    void noSessionIsLeftOpen() {
-        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> assertThat(engine.openSessions()).as("open sessions").isZero());
-    }
-
-    @AfterAll
-    void stop() {
-        if (target != null) {
-            target.close();
-        }
-        if (verifier != null) {
-            verifier.close();
-        }
+    @Override
+    Map<String, String> verifierProperties() {
+        return Map.of("specula.verifier.max-sessions", Integer.toString(MAX_SESSIONS),
+                "specula.verifier.max-new-tokens-cap", Integer.toString(CAP));
     }
 
     @Test
