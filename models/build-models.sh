@@ -3,16 +3,17 @@
 #   byte tokenizer -> test-tiny (random weights) -> verifier (trained on JDK Java sources)
 #   -> drafter (distilled from the verifier) -> ONNX export + parity checks + step-cost probes
 #   -> greedy acceptance + long-context loss -> model cards.
-# Default budget: ~60 minutes on a 2-core machine: verifier 35 min; the drafter's 25-min distillation starts
-# 15 min before the verifier ends (one PyTorch thread each, so the two use both cores), re-reading the
-# verifier checkpoint as it changes; then ~8 min of export, parity, probes and cards.
+# Default budget: ~70 minutes on an otherwise idle 2-core machine: verifier 45 min, then the drafter's 18-min
+# distillation from the final verifier (both with 2 PyTorch threads), then ~8 min of export, parity, probes and
+# cards. Both models see full 2048-byte windows regularly, so quality holds across the served context.
 #
 # Usage: models/build-models.sh [--verifier-minutes N] [--drafter-minutes N] [--overlap-minutes N]
 #                               [--threads N] [--corpus PATH] [--work DIR]
 #                               [--steps "tiny verifier drafter export evaluate cards"]
 #   --steps picks a subset, e.g. --steps "tiny" (seconds) or --steps "export evaluate cards" (reuse checkpoints).
-#   --overlap-minutes 0 runs the two trainings one after the other; --threads sets PyTorch intra-op threads
-#   per training process (1 is best on a CPU shared with other builds: OpenMP barriers stall when oversubscribed).
+#   --overlap-minutes N starts the distillation N minutes before the verifier ends (it re-reads the verifier
+#   checkpoint as it changes); --threads sets PyTorch intra-op threads per training process (use 1 with an
+#   overlap or on a CPU shared with other builds: OpenMP barriers stall when oversubscribed).
 # Any step failing (including an ONNX/DJL parity mismatch above 1e-4) fails the command.
 set -euo pipefail
 
@@ -20,10 +21,10 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 MODELS="$ROOT/models"
 WORK="$MODELS/trainer/work"
 CORPUS="/usr/lib/jvm/temurin-25-jdk-amd64/lib/src.zip"
-VERIFIER_MINUTES=35
-DRAFTER_MINUTES=25
-OVERLAP_MINUTES=15
-THREADS=1
+VERIFIER_MINUTES=45
+DRAFTER_MINUTES=18
+OVERLAP_MINUTES=0
+THREADS=2
 STEPS="tiny verifier drafter export evaluate cards"
 
 while [[ $# -gt 0 ]]; do
@@ -61,7 +62,7 @@ if has_step verifier; then
   echo "== training the verifier for $VERIFIER_MINUTES min (log: $WORK/verifier.log)"
   rm -f "$WORK/verifier.ckpt" "$WORK/metrics.json"
   run train --preset verifier --corpus "$CORPUS" --work "$WORK" --minutes "$VERIFIER_MINUTES" \
-      --lr 1.5e-3 --batch 8 --warmup 60 --long-seq 2048 --long-every 16 --eval-every 200 --log-every 10 \
+      --lr 1e-3 --batch 8 --warmup 200 --long-seq 2048 --long-every 8 --eval-every 200 --log-every 10 \
       > "$WORK/verifier.log" 2>&1 &
   VERIFIER_PID=$!
   if has_step drafter && [[ "$OVERLAP_MINUTES" -gt 0 ]]; then
@@ -75,7 +76,7 @@ fi
 if has_step drafter; then
   echo "== distilling the drafter for $DRAFTER_MINUTES min (log: $WORK/drafter.log)"
   run distill --preset drafter --teacher-preset verifier --teacher-reload-minutes 2 --corpus "$CORPUS" --work "$WORK" \
-      --minutes "$DRAFTER_MINUTES" --lr 2e-3 --alpha 0.9 --batch 16 --warmup 100 --eval-every 500 --log-every 25 \
+      --minutes "$DRAFTER_MINUTES" --lr 2e-3 --alpha 0.9 --batch 16 --warmup 100 --long-seq 2048 --long-every 4 --eval-every 500 --log-every 25 \
       > "$WORK/drafter.log" 2>&1
 fi
 if [[ -n "$VERIFIER_PID" ]]; then

@@ -1,7 +1,7 @@
 package dev.specula.client.verify;
 
 import dev.specula.core.loop.Draft;
-import dev.specula.core.loop.VerifierChannel;
+import dev.specula.core.loop.PipelinedVerifierChannel;
 import dev.specula.core.loop.VerifierLoad;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.core.sampling.SparseDistribution;
@@ -21,22 +21,26 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The loop's verifier over ONE bidirectional gRPC stream: the first message opens the session on the prompt,
- * then each {@link #verify} is one message each way. Blocking by design: the loop has nothing else to do
- * until the verdict arrives (pipelined drafting, later, drafts ahead on another thread).
+ * then each round is one message each way. {@link #verify} sends a round and waits for its verdict; a pipelined
+ * loop {@link #submit}s rounds ahead and {@link #awaitVerdict awaits} verdicts in order.
  */
-public final class GrpcVerifierChannel implements VerifierChannel {
+public final class GrpcVerifierChannel implements PipelinedVerifierChannel {
     private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     private final ClientCallStreamObserver<SessionRequest> requests;
     private final Duration roundTimeout;
     private final SessionOpened opened;
+    private final ArrayDeque<Integer> inFlight = new ArrayDeque<>();
     private int round;
     private boolean closed;
     private long bytesSent;
+    private long bytesReceived;
     private VerifierLoad load = VerifierLoad.UNKNOWN;
 
     private GrpcVerifierChannel(Channel channel, OpenSession open, Duration roundTimeout) {
@@ -85,9 +89,14 @@ public final class GrpcVerifierChannel implements VerifierChannel {
         return bytesSent;
     }
 
+    /** Serialised response bytes received so far. */
+    public long bytesReceived() {
+        return bytesReceived;
+    }
+
     @Override
-    public Verdict verify(int[] uncheckedContext, Draft draft) {
-        VerifyRound.Builder message = VerifyRound.newBuilder().setRound(++round);
+    public void submit(int[] uncheckedContext, Draft draft, boolean continuesPrevious) {
+        VerifyRound.Builder message = VerifyRound.newBuilder().setRound(++round).setContinuesPrevious(continuesPrevious);
         for (int t : uncheckedContext) {
             message.addUncheckedContext(t);
         }
@@ -99,18 +108,30 @@ public final class GrpcVerifierChannel implements VerifierChannel {
                 message.addDraftDistributions(ProtoMapping.distribution(d));
             }
         }
+        inFlight.add(round);
         send(SessionRequest.newBuilder().setRound(message).build());
+    }
+
+    @Override
+    public Optional<Verdict> awaitVerdict() {
+        Integer expected = inFlight.poll();
+        if (expected == null) {
+            throw new IllegalStateException("no round in flight");
+        }
         SessionResponse response = take();
-        if (!response.hasVerdict() || response.getVerdict().getRound() != round) {
-            fail(Status.INTERNAL.withDescription("expected the verdict of round " + round));
+        if (!response.hasVerdict() || response.getVerdict().getRound() != expected) {
+            fail(Status.INTERNAL.withDescription("expected the verdict of round " + expected));
         }
         RoundVerdict v = response.getVerdict();
+        if (v.getDiscarded()) {
+            return Optional.empty();
+        }
         float[] targetProbs = new float[v.getTargetProbOfDraftsCount()];
         for (int i = 0; i < targetProbs.length; i++) {
             targetProbs[i] = v.getTargetProbOfDrafts(i);
         }
         load = v.hasLoad() ? PolicyMapping.load(v.getLoad()) : VerifierLoad.UNKNOWN;
-        return new Verdict(v.getAccepted(), v.getNextToken(), v.getBonus(), targetProbs, v.getTargetEntropy());
+        return Optional.of(new Verdict(v.getAccepted(), v.getNextToken(), v.getBonus(), targetProbs, v.getTargetEntropy()));
     }
 
     @Override
@@ -153,7 +174,9 @@ public final class GrpcVerifierChannel implements VerifierChannel {
             closed = true;
             throw error instanceof StatusRuntimeException sre ? sre : Status.fromThrowable(error).asRuntimeException();
         }
-        return (SessionResponse) next;
+        SessionResponse response = (SessionResponse) next;
+        bytesReceived += response.getSerializedSize();
+        return response;
     }
 
     private void fail(Status status) {

@@ -20,6 +20,8 @@ public final class LoopStats {
     private int lastDraftLength = -1;
     private long unverifiedTokens;
     private long modelSwitches;
+    private long discardedRounds;
+    private long discardedDraftTokens;
     /** Who decided the last committed token: 0 = nobody yet, 1 = the small model alone, 2 = the verifier. */
     private int lastDecider;
 
@@ -44,6 +46,12 @@ public final class LoopStats {
         lastDraftLength = drafted;
         generatedTokens += committed;
         decidedBy(2, committed);
+    }
+
+    /** A pipelined round the verifier discarded because the round before it fell short of its assumption. */
+    void recordDiscarded(int draftedTokens) {
+        discardedRounds++;
+        discardedDraftTokens += draftedTokens;
     }
 
     /** Tokens the loop committed without verification (entropy-adaptive mode). */
@@ -128,5 +136,15 @@ public final class LoopStats {
     /** Share of generated tokens the verifier decided (accepted, recovered or bonus); 1 before any token. */
     public double largeModelTokenFraction() {
         return generatedTokens == 0 ? 1.0 : (double) (generatedTokens - unverifiedTokens) / generatedTokens;
+    }
+
+    /** Pipelined rounds sent ahead and discarded (their assumption failed); not counted in {@link #rounds()}. */
+    public long discardedRounds() {
+        return discardedRounds;
+    }
+
+    /** Tokens drafted for discarded pipelined rounds: the drafting that pipelining wasted. */
+    public long discardedDraftTokens() {
+        return discardedDraftTokens;
     }
 }

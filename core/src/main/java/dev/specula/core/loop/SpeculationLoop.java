@@ -68,11 +68,11 @@ public final class SpeculationLoop {
             }
             if (unverified > 0) {
                 int[] trusted = Arrays.copyOf(draft.tokens(), unverified);
-                Commit commit = commit(trusted, committed, stop, sink);
-                stats.recordUnverified(commit.emitted);
-                unchecked = concat(unchecked, trusted, commit.emitted);
-                if (commit.end != null) {
-                    return new GenerationOutcome(commit.end, stats);
+                RoundCommit commit = RoundCommit.commit(trusted, committed, stop, sink);
+                stats.recordUnverified(commit.emitted());
+                unchecked = concat(unchecked, trusted, commit.emitted());
+                if (commit.end() != null) {
+                    return new GenerationOutcome(commit.end(), stats);
                 }
                 draft = draft.suffix(unverified);
                 if (draft.length() == 0) {
@@ -90,50 +90,12 @@ public final class SpeculationLoop {
             }
             policy.observe(new RoundTrace(draft, verdict, drafted, draftNanos, verifyNanos, verifier.load()));
             switching.observe(draft, verdict);
-            Commit commit = commit(roundTokens(draft, verdict), committed, stop, sink);
-            stats.recordRound(draft.length(), verdict.accepted(), commit.emitted);
-            if (commit.end != null) {
-                return new GenerationOutcome(commit.end, stats);
+            RoundCommit commit = RoundCommit.commit(RoundCommit.roundTokens(draft, verdict), committed, stop, sink);
+            stats.recordRound(draft.length(), verdict.accepted(), commit.emitted());
+            if (commit.end() != null) {
+                return new GenerationOutcome(commit.end(), stats);
             }
         }
-    }
-
-    /** What committing a run of tokens did: how many were emitted, and why the generation ends (null: go on). */
-    private record Commit(int emitted, FinishReason end) {
-    }
-
-    /** Commits tokens up to and including the first stop token, within the budget, and hands them to the sink. */
-    private static Commit commit(int[] tokens, TokenSequence committed, StopCondition stop, TokenSink sink) {
-        int budget = stop.maxNewTokens() - committed.generatedLength();
-        int emit = tokensToEmit(tokens, stop, budget);
-        int[] emitted = emit == tokens.length ? tokens : Arrays.copyOf(tokens, emit);
-        committed.append(emitted, 0, emit);
-        boolean keepGoing = sink.accept(emitted);
-        if (emit > 0 && stop.isStopToken(emitted[emit - 1])) {
-            return new Commit(emit, FinishReason.STOP);
-        }
-        if (committed.generatedLength() >= stop.maxNewTokens()) {
-            return new Commit(emit, FinishReason.LENGTH);
-        }
-        return new Commit(emit, keepGoing ? null : FinishReason.CANCELLED);
-    }
-
-    private static int[] roundTokens(Draft draft, Verdict verdict) {
-        int[] tokens = new int[verdict.accepted() + 1];
-        System.arraycopy(draft.tokens(), 0, tokens, 0, verdict.accepted());
-        tokens[verdict.accepted()] = verdict.nextToken();
-        return tokens;
-    }
-
-    /** How many of a round's tokens to emit: up to and including the first stop token, within the budget. */
-    private static int tokensToEmit(int[] roundTokens, StopCondition stop, int budget) {
-        int limit = Math.min(roundTokens.length, budget);
-        for (int i = 0; i < limit; i++) {
-            if (stop.isStopToken(roundTokens[i])) {
-                return i + 1;
-            }
-        }
-        return limit;
     }
 
     private static int[] concat(int[] head, int[] tail, int tailLength) {

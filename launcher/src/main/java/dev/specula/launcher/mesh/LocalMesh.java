@@ -4,6 +4,7 @@ import dev.specula.drafter.DrafterApplication;
 import dev.specula.kvstore.KvStoreApplication;
 import dev.specula.router.RouterApplication;
 import dev.specula.verifier.VerifierApplication;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -79,6 +80,21 @@ public final class LocalMesh implements AutoCloseable {
         Map<String, Object> all = new HashMap<>(properties);
         all.putIfAbsent("logging.level.root", logLevel);
         return ServiceStarter.start("kvstore", KvStoreApplication.class, all);
+    }
+
+    /**
+     * One more router in front of this mesh's drafter and verifier, on ephemeral ports, with extra properties
+     * (e.g. API keys). The caller closes it.
+     */
+    public ServiceHandle startRouter(Path servedModel, String logLevel, Map<String, Object> properties) {
+        Map<String, Object> all = new HashMap<>(properties);
+        all.putIfAbsent("logging.level.root", logLevel);
+        all.putIfAbsent("spring.grpc.server.port", 0);
+        all.putIfAbsent("server.port", 0);
+        all.put("specula.router.model-path", servedModel.toString());
+        all.put("spring.grpc.client.channel.drafter.target", drafter.target());
+        all.put("spring.grpc.client.channel.verifier.target", verifier.target());
+        return ServiceStarter.start("router", RouterApplication.class, all);
     }
 
     public ServiceHandle verifier() {

@@ -8,7 +8,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 /**
  * API keys of the router ({@code specula.router.auth.*}). Auth is off while no key is configured (every caller is
  * the {@code default} tenant, as vLLM without {@code --api-key}); with at least one key, every request to the
- * OpenAI API ({@code /v1/**}) and to the gRPC {@code Router} service must present one
+ * OpenAI API ({@code /v1/**}), to the gRPC {@code Router} service and to edge sessions (the {@code Verifier/Session}
+ * method the router relays) must present one
  * ({@code Authorization: Bearer <key>}, gRPC metadata {@code authorization}).
  *
  * <p>Keys are stored hashed: {@code sha256} is the lowercase hex SHA-256 of the key's UTF-8 bytes

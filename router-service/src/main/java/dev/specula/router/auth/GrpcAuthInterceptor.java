@@ -1,6 +1,7 @@
 package dev.specula.router.auth;
 
 import dev.specula.proto.v1.RouterGrpc;
+import dev.specula.proto.v1.VerifierGrpc;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall;
@@ -12,7 +13,8 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 
 /**
- * API keys and per-key limits on the gRPC {@code Router} service: metadata {@code authorization: Bearer <key>}.
+ * API keys and per-key limits on the gRPC {@code Router} service and on edge sessions (the {@code Verifier}
+ * service the router proxies): metadata {@code authorization: Bearer <key>}.
  * Unknown or missing key → UNAUTHENTICATED; over the key's limits → RESOURCE_EXHAUSTED with a {@code retry-after}
  * trailer (seconds). The caller travels in the call's {@link Context} ({@link #currentTenant()}); its concurrency
  * slot is released when the call ends, however it ends. Health and reflection stay open (probes carry no key).
@@ -39,7 +41,8 @@ public final class GrpcAuthInterceptor implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                         ServerCallHandler<Q, R> next) {
-        if (!RouterGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())) {
+        String service = call.getMethodDescriptor().getServiceName();
+        if (!RouterGrpc.SERVICE_NAME.equals(service) && !VerifierGrpc.SERVICE_NAME.equals(service)) {
             return next.startCall(call, headers);
         }
         Caller caller;

@@ -39,6 +39,11 @@ public final class MeshBackends {
         this.requestTimeout = requestTimeout;
     }
 
+    /** The verifier channel, for edge sessions proxied as they are. */
+    public Channel verifier() {
+        return verifier;
+    }
+
     /**
      * Starts {@code mode} for the request. Failures to reach the backend surface on the first
      * {@link BackendStream#nextChunk()} as a StatusRuntimeException.

@@ -1,6 +1,7 @@
 package dev.specula.verifier.grpc;
 
 import dev.specula.core.loop.Draft;
+import dev.specula.core.loop.PipelineGate;
 import dev.specula.core.sampling.SparseDistribution;
 import dev.specula.core.verify.Verdict;
 import dev.specula.proto.v1.OpenSession;
@@ -18,13 +19,16 @@ import dev.specula.verifier.engine.VerifierEngine;
 import dev.specula.verifier.metrics.VerifierMetrics;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One verification session = one bidirectional stream: the first message opens it, each later message is a
- * round answered by exactly one verdict. The client waits for each verdict before sending the next round, so
- * at most one response is ever outstanding (the stream is flow-controlled by construction). The session is
- * freed when the stream completes, fails or is cancelled.
+ * round answered by exactly one verdict. Pipelined clients send rounds ahead ({@link PipelineGate} decides
+ * which get checked). Inbound messages are requested one at a time, and only while the client is reading the
+ * verdicts, so a client that sends rounds but never reads cannot make the verifier buffer without bound. The
+ * session is freed when the stream completes, fails or is cancelled.
  */
 final class SessionStreamHandler implements StreamObserver<SessionRequest> {
     private final VerifierEngine engine;
@@ -33,6 +37,9 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
     private volatile ActiveSession session;
     private volatile boolean gone;
     private boolean finished;
+    private final PipelineGate gate = new PipelineGate();
+    /** A message was processed while the client was not reading: request the next one when it is ready again. */
+    private final AtomicBoolean wantsNext = new AtomicBoolean();
 
     SessionStreamHandler(VerifierEngine engine, VerifierMetrics metrics, ServerCallStreamObserver<SessionResponse> responses) {
         this.engine = engine;
@@ -42,6 +49,21 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
             gone = true;
             release();
         });
+        responses.disableAutoRequest();
+        responses.setOnReadyHandler(() -> {
+            if (responses.isReady() && wantsNext.compareAndSet(true, false)) {
+                responses.request(1);
+            }
+        });
+        responses.request(1);
+    }
+
+    /** Asks for the next client message now if verdicts can flow, else as soon as the client reads again. */
+    private void requestNext() {
+        wantsNext.set(true);
+        if (responses.isReady() && wantsNext.compareAndSet(true, false)) {
+            responses.request(1);
+        }
     }
 
     @Override
@@ -54,6 +76,9 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
                 case OPEN -> open(request.getOpen());
                 case ROUND -> round(request.getRound());
                 default -> throw new InvalidRequestException("a session message must be 'open' or 'round'");
+            }
+            if (!finished) {
+                requestNext();
             }
         } catch (RuntimeException e) {
             finished = true;
@@ -105,9 +130,23 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
                 }
             }
         }
+        Draft draft = new Draft(drafted, distributions, new float[drafted.length]);
+        Optional<Draft> admitted;
+        try {
+            admitted = gate.admit(round.getContinuesPrevious(), context, draft);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage());
+        }
+        if (admitted.isEmpty()) {
+            metrics.recordDiscardedRound();
+            responses.onNext(SessionResponse.newBuilder().setVerdict(RoundVerdict.newBuilder()
+                    .setRound(round.getRound()).setDiscarded(true)).build());
+            return;
+        }
         long start = System.nanoTime();
-        Verdict verdict = session.verify(context, new Draft(drafted, distributions, new float[drafted.length]));
-        metrics.recordRound(drafted.length, verdict, System.nanoTime() - start);
+        Verdict verdict = session.verify(context, admitted.get());
+        gate.checked(admitted.get(), verdict);
+        metrics.recordRound(admitted.get().length(), verdict, System.nanoTime() - start);
         RoundVerdict.Builder out = RoundVerdict.newBuilder()
                 .setRound(round.getRound())
                 .setAccepted(verdict.accepted())

@@ -21,6 +21,7 @@ public final class VerifierMetrics {
     private final Counter generatedTokens;
     private final Timer roundLatency;
     private final Counter targetOnlyTokens;
+    private final Counter discardedRounds;
     private final ConcurrentHashMap<Integer, Counter> acceptedPerPosition = new ConcurrentHashMap<>();
     private final IntFunction<Counter> perPositionFactory;
 
@@ -35,6 +36,8 @@ public final class VerifierMetrics {
         roundLatency = Timer.builder("specula_verifier_round_seconds").publishPercentileHistogram()
                 .description("time to verify one round, forward pass included").register(registry);
         targetOnlyTokens = Counter.builder("specula_verifier_target_only_tokens").register(registry);
+        discardedRounds = Counter.builder("specula_verifier_discarded_rounds")
+                .description("pipelined rounds discarded unchecked because the round before fell short").register(registry);
         perPositionFactory = position -> Counter.builder("specula_spec_decode_num_accepted_tokens_per_pos")
                 .tag("position", Integer.toString(position)).register(registry);
     }
@@ -42,6 +45,11 @@ public final class VerifierMetrics {
     /** A target-only generation (the verifier decoding alone, one plain step per token). */
     public void recordTargetOnly(GenerationOutcome outcome) {
         targetOnlyTokens.increment(outcome.stats().generatedTokens());
+    }
+
+    /** A pipelined round discarded without a forward pass. */
+    public void recordDiscardedRound() {
+        discardedRounds.increment();
     }
 
     public void recordRound(int drafted, Verdict verdict, long nanos) {

@@ -33,6 +33,18 @@ final class Evaluate {
         metrics.put("pair", "acceptance_prompts", prompts);
         metrics.put("pair", "acceptance_prompt_len", promptLen);
         metrics.put("pair", "acceptance_gen_len", genLen);
+        // The same probe deep into the context: the served prompts (chat templates, files being edited) are long,
+        // and a drafter that only ever saw short windows falls apart there.
+        int longPromptLen = Integer.parseInt(a.getOrDefault("long-prompt-len", "1024"));
+        if (longPromptLen > 0) {
+            double[] longAcc = AcceptanceProbe.measure(vdir.resolve("model.onnx"), vcfg, ddir.resolve("model.onnx"), dcfg,
+                    corpus, Math.max(1, prompts / 4), longPromptLen, genLen);
+            System.out.printf(Locale.ROOT, "greedy acceptance after %d-byte prompts: %.4f over %d positions%n",
+                    longPromptLen, longAcc[0], (long) longAcc[1]);
+            metrics.put("pair", "greedy_acceptance_long", longAcc[0]);
+            metrics.put("pair", "acceptance_long_positions", (long) longAcc[1]);
+            metrics.put("pair", "acceptance_long_prompt_len", longPromptLen);
+        }
         // Each model timed in its own session on its own (as deployed: drafter and verifier are separate processes).
         // Timing the two alternately in one process makes each session's spinning worker threads steal the
         // other's cores, which inflates both.

@@ -87,6 +87,8 @@ final class ModelCard {
                             + "skipped). The totals above include both segments; the checkpoint's token count is read off the first segment's log.%n",
                     m.get("resumed_from_minutes").getAsDouble(), m.get("resumed_from_tokens").getAsLong(), num(m, "peak_lr", "%.1e")));
             if (m.has("skipped_steps")) s.append("- Steps skipped in the second segment: ").append(m.get("skipped_steps").getAsString()).append(".\n");
+        } else if (m.has("skipped_steps")) {
+            s.append("- Steps skipped because their loss or gradient norm was not finite: ").append(m.get("skipped_steps").getAsString()).append(".\n");
         }
         if (m.has("teacher_checkpoints_used")) {
             s.append("- The distillation overlapped with the verifier's training and re-read the verifier checkpoint whenever it changed ("
@@ -130,6 +132,11 @@ final class ModelCard {
                 pair.has("acceptance_prompts") ? pair.get("acceptance_prompts").getAsString() : "?",
                 pair.has("acceptance_prompt_len") ? pair.get("acceptance_prompt_len").getAsString() : "?",
                 pair.has("acceptance_gen_len") ? pair.get("acceptance_gen_len").getAsString() : "?"));
+        if (pair.has("greedy_acceptance_long")) {
+            s.append(String.format(Locale.ROOT, "- The same greedy acceptance after held-out prompts of %s bytes (deep in the context): %s, over %s positions.%n",
+                    pair.get("acceptance_long_prompt_len").getAsString(), num(pair, "greedy_acceptance_long", "%.3f"),
+                    pair.get("acceptance_long_positions").getAsString()));
+        }
         s.append(String.format(Locale.ROOT, "- Argmax agreement of drafter and verifier on the held-out prompt text itself (teacher-forced, %s positions): %s. "
                         + "Greedy continuations of small models drift into repetitive code, which is easier to predict, so the figure above is the "
                         + "one that matches what greedy speculative decoding will see, and this one is the more conservative.%n",
