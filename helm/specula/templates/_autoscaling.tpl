@@ -66,8 +66,8 @@ spec:
 {{- end -}}
 
 {{/*
-NetworkPolicy: the component's pods accept traffic only from this release's router and drafter pods
-(plus `extraIngress`). Pass (dict "root" $ "component" "verifier").
+NetworkPolicy: the component's pods accept traffic only from this release's pods of the components in "from"
+(its gRPC clients), plus `extraIngress`. Pass (dict "root" $ "component" "verifier" "from" (list "router" "drafter")).
 */}}
 {{- define "specula.networkPolicy" -}}
 {{- $v := index .root.Values .component -}}
@@ -87,7 +87,7 @@ spec:
     - Ingress
   ingress:
     - from:
-        {{- range list "router" "drafter" }}
+        {{- range .from }}
         - podSelector:
             matchLabels:
               {{- include "specula.selectorLabels" (dict "root" $.root "component" .) | nindent 14 }}

@@ -1,7 +1,8 @@
 {{/*
 Component configuration as environment variables. Spring Boot's relaxed binding maps each one onto the
 property named in the comment; the services' defaults live in their <name>.yaml and *Properties classes.
-Each takes the root context.
+Each takes the root context. Every SPECULA_* name here must bind to a component of a @ConfigurationProperties
+record (Spring ignores unknown variables silently): deploy-tests' SpringBindingTest checks that.
 */}}
 
 {{- define "specula.router.env" -}}
@@ -21,8 +22,6 @@ Each takes the root context.
   value: {{ $v.config.requestTimeout | quote }}
 - name: SPECULA_ROUTER_FALLBACK_TO_TARGET_ONLY
   value: {{ $v.config.fallbackToTargetOnly | quote }}
-- name: SPECULA_ROUTER_DEFAULT_MODE
-  value: {{ $v.config.defaultMode | quote }}
 # spring.grpc.client.channel.drafter.* / .verifier.*
 {{ include "specula.channelEnv" (dict "root" . "channel" "drafter" "target" $drafterTarget) }}
 {{ include "specula.channelEnv" (dict "root" . "channel" "verifier" "target" $verifierTarget) }}
@@ -59,10 +58,11 @@ Each takes the root context.
   value: {{ $v.config.maxNewTokensCap | quote }}
 - name: SPECULA_VERIFIER_INTRA_OP_THREADS
   value: {{ $v.config.intraOpThreads | quote }}
-- name: SPECULA_VERIFIER_EXECUTION_PROVIDER
-  value: {{ $v.config.executionProvider | quote }}
-- name: SPECULA_VERIFIER_DTYPE
-  value: {{ $v.config.dtype | quote }}
+{{- if or .Values.kvstore.enabled $v.kvstoreTarget }}
+{{- $kvstoreTarget := $v.kvstoreTarget | default (include "specula.grpcTarget" (dict "root" . "component" "kvstore")) }}
+# spring.grpc.client.channel.kvstore.* (the verifier offloads and restores KV blocks only when this target is set)
+{{ include "specula.channelEnv" (dict "root" . "channel" "kvstore" "target" $kvstoreTarget) }}
+{{- end }}
 {{- end -}}
 
 {{- define "specula.kvstore.env" -}}

@@ -1,6 +1,7 @@
 {{/*
-Names. Components are addressed by their values key (router, drafter, verifier, kvstore); the
-app.kubernetes.io/component label uses the conventional spelling (kv-store for kvstore).
+Names. Components are addressed by their values key (router, drafter, edgeDrafter, verifier, kvstore); resource
+names use its kebab-case form (edge-drafter), and the app.kubernetes.io/component label the conventional spelling
+(kv-store for kvstore, edge-drafter for edgeDrafter).
 */}}
 {{- define "specula.name" -}}
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
@@ -25,12 +26,12 @@ app.kubernetes.io/component label uses the conventional spelling (kv-store for k
 
 {{/* Resource name of a component: {{ include "specula.componentName" (dict "root" $ "component" "verifier") }} */}}
 {{- define "specula.componentName" -}}
-{{- printf "%s-%s" (include "specula.fullname" .root) .component -}}
+{{- printf "%s-%s" (include "specula.fullname" .root) (kebabcase .component) -}}
 {{- end -}}
 
 {{/* Value of app.kubernetes.io/component. */}}
 {{- define "specula.componentLabel" -}}
-{{- if eq .component "kvstore" -}}kv-store{{- else -}}{{ .component }}{{- end -}}
+{{- if eq .component "kvstore" -}}kv-store{{- else -}}{{ kebabcase .component }}{{- end -}}
 {{- end -}}
 
 {{/* Labels of every object. Pass (dict "root" $ "component" "router"); component may be "" for release-wide objects. */}}
@@ -144,12 +145,14 @@ Pass (dict "root" $ "image" .Values.router.image).
 {{- end -}}
 
 {{/*
-The pod template shared by the four components.
+The pod template shared by the components.
 Pass (dict "root" $ "component" "verifier" "env" (list of env var maps as YAML text) "grpcProbes" true).
+Optional "values": the component's settings when they are not `.Values.<component>` as such (the edge drafter
+passes the drafter's values with its own placement, see edge-drafter/deployment.yaml).
 */}}
 {{- define "specula.podTemplate" -}}
 {{- $root := .root -}}
-{{- $v := index $root.Values .component -}}
+{{- $v := .values | default (index $root.Values .component) -}}
 {{- $ctx := dict "root" $root "component" .component -}}
 {{- $models := $root.Values.models -}}
 {{- $grpcProbes := and .grpcProbes (not $root.Values.tls.enabled) -}}
@@ -163,7 +166,7 @@ metadata:
     {{- toYaml . | nindent 4 }}
     {{- end }}
   annotations:
-    kubectl.kubernetes.io/default-container: {{ .component }}
+    kubectl.kubernetes.io/default-container: {{ kebabcase .component }}
     {{- with $root.Values.commonAnnotations }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -232,7 +235,7 @@ spec:
           mountPath: /tmp
   {{- end }}
   containers:
-    - name: {{ .component }}
+    - name: {{ kebabcase .component }}
       image: {{ include "specula.image" (dict "root" $root "image" $v.image) }}
       imagePullPolicy: {{ $v.image.pullPolicy }}
       env:

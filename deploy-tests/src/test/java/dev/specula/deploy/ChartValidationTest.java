@@ -42,9 +42,12 @@ class ChartValidationTest {
     /** Each bad value must be refused by values.schema.json before anything renders, naming the value. */
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {
-        "router.config.defaultMode     | turbo              | /router/config/defaultMode",
-        "verifier.config.dtype         | int3               | /verifier/config/dtype",
-        "verifier.config.executionProvider | tensorrt-llm   | /verifier/config/executionProvider",
+        // Removed in chart 0.2.0 (they bound to no property): an old values file fails loudly instead.
+        "router.config.defaultMode     | speculative        | /router/config",
+        "verifier.config.dtype         | float16            | /verifier/config",
+        "verifier.config.executionProvider | cuda           | /verifier/config",
+        "verifier.kvstoreTarget        | kvstore:9093       | /verifier/kvstoreTarget",
+        "edgeDrafter.replicaCount      | -1                 | /edgeDrafter/replicaCount",
         "verifier.gpu.resourceName     | nvidia.com/gpus    | /verifier/gpu/resourceName",
         "router.image.tag              | latest             | /router/image/tag",
         "drafter.image.digest          | sha256:abc         | /drafter/image/digest",

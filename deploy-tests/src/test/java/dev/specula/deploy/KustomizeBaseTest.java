@@ -81,8 +81,6 @@ class KustomizeBaseTest {
         assertThat(verifier.getNodeSelector()).containsEntry("specula.dev/pool", "gpu");
         if (overlay.equals("production")) {
             assertThat(verifier.getContainers().get(0).getResources().getLimits()).containsKey("nvidia.com/gpu");
-            assertThat(Manifests.env(verifier.getContainers().get(0), "SPECULA_VERIFIER_EXECUTION_PROVIDER"))
-                    .isEqualTo("cuda");
         }
     }
 

@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ManifestPolicyTest {
 
-    static final Set<String> COMPONENTS = Set.of("router", "drafter", "verifier", "kv-store");
+    static final Set<String> COMPONENTS = Set.of("router", "drafter", "edge-drafter", "verifier", "kv-store");
     static final List<String> REC_LABELS = List.of("app.kubernetes.io/name", "app.kubernetes.io/instance",
             "app.kubernetes.io/managed-by", "helm.sh/chart");
     static final Set<String> SELECTOR_KEYS = Set.of("app.kubernetes.io/name", "app.kubernetes.io/instance",
@@ -139,7 +139,7 @@ class ManifestPolicyTest {
                     assertThat(probe.getGrpc().getPort()).isEqualTo(grpcPort);
                 }
                 String modelHealth = switch (component) {
-                    case "drafter" -> "drafter";
+                    case "drafter", "edge-drafter" -> "drafter";
                     case "verifier" -> "verifier";
                     default -> "";
                 };
@@ -177,7 +177,8 @@ class ManifestPolicyTest {
         Map<String, V1Service> services = manifests.ofType(V1Service.class).stream()
                 .collect(Collectors.toMap(s -> s.getMetadata().getName(), s -> s));
         List<String[]> channels = List.of(new String[] {"router", "DRAFTER", "drafter"},
-                new String[] {"router", "VERIFIER", "verifier"}, new String[] {"drafter", "VERIFIER", "verifier"});
+                new String[] {"router", "VERIFIER", "verifier"}, new String[] {"drafter", "VERIFIER", "verifier"},
+                new String[] {"edge-drafter", "VERIFIER", "verifier"}, new String[] {"verifier", "KVSTORE", "kv-store"});
         for (String[] channel : channels) {
             if (!manifests.podTemplates().containsKey(channel[0]) || !manifests.podTemplates().containsKey(channel[2])) {
                 continue;
@@ -237,15 +238,26 @@ class ManifestPolicyTest {
         });
     }
 
+    /**
+     * Verifier and KV store admit exactly their gRPC clients: the KV store only verifier pods (the verifier is the
+     * store's only client), the verifier the router, the drafters and, when rendered, the edge drafters. Every
+     * workload whose environment dials a protected Service must be among that Service's admitted peers.
+     */
     @ParameterizedTest
     @MethodSource("ciValuesFiles")
-    void verifierAndKvStoreAcceptOnlyRouterAndDrafterPods(Path values) {
+    void verifierAndKvStoreAcceptOnlyTheirClients(Path values) {
         Manifests manifests = Chart.render(values);
         List<V1NetworkPolicy> policies = manifests.ofType(V1NetworkPolicy.class);
         Set<String> protectedComponents = manifests.podTemplates().keySet().stream()
                 .filter(c -> c.equals("verifier") || c.equals("kv-store")).collect(Collectors.toSet());
         assertThat(policies).extracting(p -> p.getMetadata().getLabels().get("app.kubernetes.io/component"))
                 .containsExactlyInAnyOrderElementsOf(protectedComponents);
+        Map<String, List<String>> clients = Map.of(
+                "kv-store", List.of("verifier"),
+                "verifier", manifests.podTemplates().containsKey("edge-drafter")
+                        ? List.of("router", "drafter", "edge-drafter") : List.of("router", "drafter"));
+        Map<String, String> serviceComponents = manifests.ofType(V1Service.class).stream().collect(Collectors.toMap(
+                s -> s.getMetadata().getName(), s -> s.getMetadata().getLabels().get("app.kubernetes.io/component")));
         for (V1NetworkPolicy policy : policies) {
             String component = policy.getMetadata().getLabels().get("app.kubernetes.io/component");
             assertThat(policy.getSpec().getPodSelector().getMatchLabels()).isEqualTo(selector(component));
@@ -258,8 +270,26 @@ class ManifestPolicyTest {
                 assertThat(peer.getIpBlock()).isNull();
                 assertThat(peer.getPodSelector().getMatchExpressions()).isNullOrEmpty();
             });
-            assertThat(peers).extracting(peer -> peer.getPodSelector().getMatchLabels())
-                    .containsExactlyInAnyOrder(selector("router"), selector("drafter"));
+            List<Map<String, String>> admitted = peers.stream().map(peer -> peer.getPodSelector().getMatchLabels())
+                    .toList();
+            assertThat(admitted).as("%s admits", component)
+                    .containsExactlyInAnyOrderElementsOf(clients.get(component).stream().map(c -> selector(c)).toList());
+            assertThat(rules.get(0).getPorts()).extracting(p -> p.getPort().getStrValue())
+                    .containsExactlyInAnyOrder("grpc", "http");
+
+            // The client graph the environment declares agrees with the policy.
+            manifests.podTemplates().forEach((client, pod) -> {
+                for (var env : pod.getSpec().getContainers().get(0).getEnv()) {
+                    if (!env.getName().matches("SPRING_GRPC_CLIENT_CHANNEL_[A-Z]+_TARGET") || env.getValue() == null) {
+                        continue;
+                    }
+                    String host = env.getValue().replaceFirst("^(static://|dns:///)", "").split("[.:]")[0];
+                    if (component.equals(serviceComponents.get(host))) {
+                        assertThat(admitted).as("%s dials %s (%s) but is not admitted", client, component, env.getName())
+                                .contains(selector(client));
+                    }
+                }
+            });
         }
     }
 

@@ -32,8 +32,7 @@ class PlacementTest {
         assertThat(verifier.getRuntimeClassName()).isEqualTo("nvidia");
         assertThat(container.getResources().getLimits()).containsEntry("nvidia.com/gpu", new Quantity("1"));
         assertThat(container.getResources().getRequests()).containsEntry("nvidia.com/gpu", new Quantity("1"));
-        assertThat(Manifests.env(container, "SPECULA_VERIFIER_EXECUTION_PROVIDER")).isEqualTo("cuda");
-        assertThat(Manifests.env(container, "SPECULA_VERIFIER_DTYPE")).isEqualTo("float16");
+        assertThat(Manifests.env(container, "SPECULA_VERIFIER_INTRA_OP_THREADS")).isEqualTo("4");
         V1Volume shm = verifier.getVolumes().stream().filter(v -> v.getName().equals("shm")).findFirst().orElseThrow();
         assertThat(shm.getEmptyDir().getMedium()).isEqualTo("Memory");
         assertThat(shm.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("8Gi"));
@@ -56,8 +55,6 @@ class PlacementTest {
             assertThat(pod.getSpec().getContainers().get(0).getResources().getLimits().keySet())
                     .as(component).allMatch(k -> k.equals("cpu") || k.equals("memory"));
         });
-        assertThat(Manifests.env(defaults.container("verifier"), "SPECULA_VERIFIER_EXECUTION_PROVIDER"))
-                .isEqualTo("cpu");
     }
 
     @Test
