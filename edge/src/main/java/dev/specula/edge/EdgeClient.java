@@ -64,6 +64,12 @@ public final class EdgeClient implements AutoCloseable {
      *                                           the link stays down beyond the reconnection attempts
      */
     public EdgeResult generate(String prompt, int maxTokens, SamplingParams params, TextListener listener) {
+        return generate(prompt, maxTokens, params, false, listener);
+    }
+
+    /** As {@link #generate(String, int, SamplingParams, TextListener)}; {@code ignoreEos} generates the full budget. */
+    public EdgeResult generate(String prompt, int maxTokens, SamplingParams params, boolean ignoreEos,
+                               TextListener listener) {
         int[] promptTokens = tokenizer.encode(prompt);
         if (promptTokens.length == 0) {
             throw new IllegalArgumentException("the prompt is empty");
@@ -80,11 +86,11 @@ public final class EdgeClient implements AutoCloseable {
                 maxNew, tokenizer.sha256(), "", options.roundTimeout());
         try (ResumableVerifierChannel verifier = new ResumableVerifierChannel(opener, promptTokens, maxTokens,
                 options.reconnect());
-             ModelDraftSource drafts = new ModelDraftSource(drafter, true)) {
+             ModelDraftSource drafts = new ModelDraftSource(drafter, !ignoreEos)) {
             TokenSequence committed = new TokenSequence(promptTokens);
             GenerationOutcome outcome = new PipelinedSpeculationLoop(drafts, verifier, options.plan().newLengthPolicy(),
                     options.pipelineDepth(), System::nanoTime)
-                    .run(committed, params, new StopCondition(maxTokens, stopTokens), tokens -> {
+                    .run(committed, params, new StopCondition(maxTokens, ignoreEos ? new int[0] : stopTokens), tokens -> {
                         if (firstToken[0] == 0 && tokens.length > 0) {
                             firstToken[0] = System.nanoTime() - start;
                         }

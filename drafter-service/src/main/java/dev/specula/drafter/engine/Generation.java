@@ -1,5 +1,7 @@
 package dev.specula.drafter.engine;
 
+import dev.specula.client.verify.GrpcVerifierChannel;
+
 import dev.specula.core.loop.AlwaysVerify;
 import dev.specula.core.loop.DraftLengthPolicy;
 import dev.specula.core.loop.DraftSource;
@@ -27,6 +29,11 @@ public record Generation(DraftSource drafter, VerifierChannel verifier, DraftLen
     public Generation(DraftSource drafter, VerifierChannel verifier, DraftLengthPolicy policy, StopCondition stop) {
         this(drafter, verifier, policy, AlwaysVerify.INSTANCE, stop, DraftSourceKind.MODEL, DraftLengthMode.FIXED,
                 () -> 0);
+    }
+
+    /** Prompt tokens the verifier restored from a KV cache instead of prefilling (0 for a local verifier). */
+    public int cachedTokens() {
+        return verifier instanceof GrpcVerifierChannel remote ? remote.opened().getCachedTokens() : 0;
     }
 
     @Override

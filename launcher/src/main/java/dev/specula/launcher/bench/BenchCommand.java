@@ -14,21 +14,22 @@ import picocli.CommandLine.Parameters;
 /** {@code specula bench SCENARIO [--json FILE]}: prints a table; --json also writes the report. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run a benchmark scenario: step-costs, speedup, mesh-overhead, concurrency, kv-restore, "
-                + "kvstore-throughput, adaptive-k, entropy-switching, ngram-editing.")
+                + "kvstore-throughput, adaptive-k, entropy-switching, ngram-editing, edge-rtt.")
 public final class BenchCommand implements Callable<Integer> {
     private static final Map<String, Scenario> SCENARIOS = new LinkedHashMap<>();
 
     static {
         for (Scenario s : List.of(new StepCostsScenario(), new SpeedupScenario(), new MeshOverheadScenario(),
                 new ConcurrencyScenario(), new KvRestoreScenario(), new KvStoreThroughputScenario(),
-                new AdaptiveKScenario(), new EntropySwitchingScenario(), new NgramEditingScenario())) {
+                new AdaptiveKScenario(), new EntropySwitchingScenario(), new NgramEditingScenario(),
+                new EdgeRttScenario())) {
             SCENARIOS.put(s.name(), s);
         }
     }
 
     @Parameters(index = "0", paramLabel = "SCENARIO",
             description = "step-costs | speedup | mesh-overhead | concurrency | kv-restore | kvstore-throughput | "
-                    + "adaptive-k | entropy-switching | ngram-editing")
+                    + "adaptive-k | entropy-switching | ngram-editing | edge-rtt")
     String scenario;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON.")
@@ -111,6 +112,18 @@ public final class BenchCommand implements Callable<Integer> {
             description = "ngram-editing: code lines already rewritten in each prompt (default: ${DEFAULT-VALUE}).")
     int leadLines;
 
+    @Option(names = "--rtts", split = ",", defaultValue = "0,10,40,100",
+            description = "edge-rtt: round-trip times in ms injected before the router (default: ${DEFAULT-VALUE}).")
+    List<Integer> rtts;
+
+    @Option(names = "--edge-clients", split = ",", defaultValue = "1,16",
+            description = "edge-rtt: concurrent clients per arm (default: ${DEFAULT-VALUE}).")
+    List<Integer> edgeClients;
+
+    @Option(names = "--edge-max-draft-length", defaultValue = "8",
+            description = "edge-rtt: K of the edge arms' adaptive draft length (default: ${DEFAULT-VALUE}).")
+    int edgeMaxDraftLength;
+
     @Mixin
     ModelOptions models;
 
@@ -125,8 +138,9 @@ public final class BenchCommand implements Callable<Integer> {
                 storeBatchKib, storeBlockKib, getsInFlight);
         PolicyBenchOptions policy = new PolicyBenchOptions(sessions, fixedLengths, maxDraftLength, entropyThresholds,
                 entropyWindow, ngramMin, ngramMax, leadLines);
+        EdgeBenchOptions edge = new EdgeBenchOptions(rtts, edgeClients, edgeMaxDraftLength);
         BenchReport report = chosen.run(new BenchOptions(models.meshOptions(), prompts, maxTokens, draftLength, promptChars,
-                engine, policy));
+                engine, policy, edge));
         report.print(System.out);
         if (json != null) {
             report.writeJson(json);

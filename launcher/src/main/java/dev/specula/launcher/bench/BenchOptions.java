@@ -11,9 +11,15 @@ import dev.specula.launcher.mesh.MeshOptions;
  * @param promptChars approximate prompt length
  * @param engine      knobs of the serving-engine scenarios
  * @param policy      knobs of the speculation-policy scenarios
+ * @param edge        knobs of the edge-rtt scenario
  */
 record BenchOptions(MeshOptions mesh, int prompts, int maxTokens, int draftLength, int promptChars,
-                    EngineBenchOptions engine, PolicyBenchOptions policy) {
+                    EngineBenchOptions engine, PolicyBenchOptions policy, EdgeBenchOptions edge) {
+
+    BenchOptions(MeshOptions mesh, int prompts, int maxTokens, int draftLength, int promptChars,
+                 EngineBenchOptions engine, PolicyBenchOptions policy) {
+        this(mesh, prompts, maxTokens, draftLength, promptChars, engine, policy, EdgeBenchOptions.defaults());
+    }
 
     BenchOptions(MeshOptions mesh, int prompts, int maxTokens, int draftLength, int promptChars,
                  EngineBenchOptions engine) {

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.TestInstance;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -121,5 +123,23 @@ class HttpFrontDoorMeshTest {
         assertThat(metrics).contains("vllm:generation_tokens_total{").contains("vllm:spec_decode_num_drafts_total{")
                 .contains("vllm:time_to_first_token_seconds_count{");
         assertThat(metrics).doesNotContain("vllm:spec_decode_num_drafts_total{engine=\"0\",model_name=\"specula-java-12m\"} 0.0");
+    }
+
+    @ParameterizedTest(name = "mode {0}")
+    @ValueSource(strings = {"speculative", "target-only"})
+    void aRepeatedPromptReportsTheTokensTheVerifierTookFromItsCache(String mode) throws Exception {
+        // A prompt of its own (several KV blocks long) so no other test warmed the cache for it.
+        String prompt = mode + ": cached-tokens probe\n" + "int x = 1; ".repeat(12);
+        String body = JSON.writeValueAsString(JSON.createObjectNode().put("prompt", prompt).put("max_tokens", 4)
+                .put("temperature", 0).put("ignore_eos", true).put("mode", mode));
+
+        JsonNode first = JSON.readTree(post("/v1/completions", body).body());
+        theVerifierHasNoOpenSession(); // its blocks are published when the session closes, after the response
+        JsonNode second = JSON.readTree(post("/v1/completions", body).body());
+
+        int promptTokens = first.at("/usage/prompt_tokens").intValue();
+        assertThat(first.at("/usage/prompt_tokens_details/cached_tokens").intValue()).isZero();
+        assertThat(second.at("/usage/prompt_tokens_details/cached_tokens").intValue())
+                .isPositive().isLessThan(promptTokens);
     }
 }

@@ -17,6 +17,9 @@ public interface BackendStream {
 
     GenerationStats stats();
 
+    /** Prompt tokens the verifier took from a KV cache (OpenAI {@code cached_tokens}); valid with the summary. */
+    int cachedTokens();
+
     /** Stops the backend generation (client went away). */
     void cancel();
 }

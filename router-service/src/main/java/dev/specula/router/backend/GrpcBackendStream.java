@@ -57,6 +57,11 @@ final class GrpcBackendStream implements BackendStream {
     }
 
     @Override
+    public int cachedTokens() {
+        return requireSummary().getCachedTokens();
+    }
+
+    @Override
     public void cancel() {
         context.cancel(Status.CANCELLED.withDescription("client went away").asRuntimeException());
     }

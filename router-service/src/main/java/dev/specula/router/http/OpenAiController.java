@@ -388,7 +388,7 @@ public class OpenAiController {
             }
             choice.putNull("logprobs");
             choice.put("finish_reason", finishReason(completion.finishReason()));
-            usage(root.putObject("usage"), completion.promptTokens(), completion.completionTokens());
+            usage(root.putObject("usage"), completion);
             speculation(root, completion);
             return root;
         }
@@ -434,7 +434,7 @@ public class OpenAiController {
             ObjectNode root = textChunk(chat ? null : "", finishReason(completion.finishReason()),
                     completion.completionTokens());
             if (continuousUsage) {
-                usage(root.putObject("usage"), completion.promptTokens(), completion.completionTokens());
+                usage(root.putObject("usage"), completion);
             }
             speculation(root, completion);
             return root;
@@ -443,8 +443,14 @@ public class OpenAiController {
         ObjectNode usageChunk(Completion completion) {
             ObjectNode root = head(true);
             root.putArray("choices");
-            usage(root.putObject("usage"), completion.promptTokens(), completion.completionTokens());
+            usage(root.putObject("usage"), completion);
             return root;
+        }
+
+        /** Final usage: with {@code prompt_tokens_details.cached_tokens}, the prompt tokens a KV cache supplied. */
+        private void usage(ObjectNode usage, Completion completion) {
+            usage(usage, completion.promptTokens(), completion.completionTokens());
+            usage.putObject("prompt_tokens_details").put("cached_tokens", completion.cachedTokens());
         }
 
         private void usage(ObjectNode usage, int prompt, int completionTokens) {

@@ -112,7 +112,7 @@ public final class GenerationService {
             if (!sink.chunk(new Chunk(ids, text.push(ids)))) {
                 stream.cancel();
                 sink.complete(new Completion(mode, FinishReason.CANCELLED, request.promptTokens().length,
-                        completionTokens, null, fallbackReason, seconds(start)));
+                        completionTokens, null, fallbackReason, seconds(start), 0));
                 return;
             }
             ids = stream.nextChunk();
@@ -122,7 +122,7 @@ public final class GenerationService {
             sink.chunk(new Chunk(new int[0], tail));
         }
         sink.complete(new Completion(mode, stream.finishReason(), request.promptTokens().length, completionTokens,
-                stream.stats(), fallbackReason, seconds(start)));
+                stream.stats(), fallbackReason, seconds(start), stream.cachedTokens()));
     }
 
     /** Modes that ran on the drafter (draft-only has nothing to fall back to: it is the small model's output). */

@@ -90,7 +90,7 @@ final class OutputFilter implements GenerationSink {
     public void complete(Completion completion) {
         if (stopped) {
             downstream.complete(new Completion(completion.mode(), FinishReason.STOP, completion.promptTokens(), tokens,
-                    completion.stats(), completion.fallbackReason(), completion.elapsedSeconds()));
+                    completion.stats(), completion.fallbackReason(), completion.elapsedSeconds(), completion.cachedTokens()));
             return;
         }
         if (!clientGone && completion.finishReason() != FinishReason.CANCELLED) {

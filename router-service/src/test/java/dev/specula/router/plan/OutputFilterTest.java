@@ -37,7 +37,7 @@ class OutputFilterTest {
             more = sink.chunk(new Chunk(chunk, TOKENIZER.decode(chunk)));
         }
         sink.complete(new Completion(RequestMode.SPECULATIVE, more ? FinishReason.STOP : FinishReason.CANCELLED, 1,
-                sent, null, "", 0.1));
+                sent, null, "", 0.1, 0));
         return result;
     }
 
