@@ -19,10 +19,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param policy             default speculation policies ({@code specula.drafter.policy.*}) for request fields left
  *                           unset: draft source, fixed or adaptive lengths, n-gram, entropy-adaptive and cascade
  *                           settings
+ * @param streamStallTimeout a Generate stream whose client reads nothing for this long is ended with
+ *                           DEADLINE_EXCEEDED, freeing its verifier session
  */
 @ConfigurationProperties("specula.drafter")
 public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxDraftLength, int maxNewTokensCap,
-                                Duration roundTimeout, int intraOpThreads, @DefaultValue PolicyProperties policy) {
+                                Duration roundTimeout, int intraOpThreads, @DefaultValue PolicyProperties policy,
+                                @DefaultValue("30s") Duration streamStallTimeout) {
 
     public DrafterProperties {
         if (modelPath == null) {
@@ -34,6 +37,9 @@ public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxD
         }
         if (roundTimeout == null || roundTimeout.isNegative() || roundTimeout.isZero() || intraOpThreads < 0) {
             throw new IllegalArgumentException("specula.drafter: round-timeout must be positive, intra-op-threads >= 0");
+        }
+        if (streamStallTimeout.isNegative() || streamStallTimeout.isZero()) {
+            throw new IllegalArgumentException("specula.drafter.stream-stall-timeout must be positive");
         }
         if (policy == null) {
             policy = PolicyProperties.DEFAULTS;

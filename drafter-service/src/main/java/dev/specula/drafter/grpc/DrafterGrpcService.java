@@ -5,6 +5,7 @@ import dev.specula.core.policy.DraftLengthMode;
 import dev.specula.core.policy.DraftSourceKind;
 import dev.specula.core.policy.SpeculationPlan;
 import dev.specula.core.sampling.SamplingParams;
+import dev.specula.drafter.config.DrafterProperties;
 import dev.specula.drafter.engine.CascadeAnswer;
 import dev.specula.drafter.engine.DrafterEngine;
 import dev.specula.drafter.engine.Generation;
@@ -33,18 +34,19 @@ import org.springframework.stereotype.Service;
  */
 @Service
 public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
-    private static final Duration MAX_STALL = Duration.ofSeconds(30);
     private final DrafterEngine engine;
     private final DrafterMetrics metrics;
+    private final Duration maxStall;
 
-    public DrafterGrpcService(DrafterEngine engine, DrafterMetrics metrics) {
+    public DrafterGrpcService(DrafterEngine engine, DrafterMetrics metrics, DrafterProperties properties) {
         this.engine = engine;
         this.metrics = metrics;
+        this.maxStall = properties.streamStallTimeout();
     }
 
     @Override
     public void generate(DraftGenerateRequest request, StreamObserver<GenerateEvent> responses) {
-        var out = new FlowControlledSender<>((ServerCallStreamObserver<GenerateEvent>) responses, MAX_STALL);
+        var out = new FlowControlledSender<>((ServerCallStreamObserver<GenerateEvent>) responses, maxStall);
         int[] prompt = ProtoMapping.tokens(request.getPromptTokenIdsList(), engine.vocabSize());
         SamplingParams params = ProtoMapping.sampling(request.getSampling());
         Mode mode = request.getMode() == Mode.MODE_UNSPECIFIED ? Mode.MODE_SPECULATIVE : request.getMode();
@@ -78,7 +80,7 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
             long start = System.nanoTime();
             GenerationOutcome outcome = GenerationStreamer.stream(generation.drafter(),
                     metrics.timed(generation.verifier()), generation.policy(), generation.switching(), prompt, params,
-                    generation.stop(), mode, 0, summary -> {
+                    generation.stop(), mode, generation.cachedTokens(), summary -> {
                         summary.setDraftSource(PolicyMapping.draftSource(generation.source()))
                                 .setDraftLengthMode(PolicyMapping.lengthMode(generation.lengthMode()));
                         summary.getStatsBuilder().setNgramDrafts(generation.ngramDrafts().getAsLong());

@@ -20,12 +20,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                              (lossless, and faster than plain decoding on text that repeats itself)
  * @param policy                default speculation policies the router plans with ({@code specula.router.policy.*})
  *                              for request fields left unset; the plan is sent in full to the backends
+ * @param streamStallTimeout    a Generate stream whose client reads nothing for this long is ended with
+ *                              DEADLINE_EXCEEDED, cancelling its backend generation
  */
 @ConfigurationProperties("specula.router")
 public record RouterProperties(Path modelPath, String servedModelName, int maxTokensCap, int defaultDraftLength,
                                Duration requestTimeout, boolean fallbackToTargetOnly,
                                @DefaultValue("true") boolean fallbackNgramDrafting,
-                               @DefaultValue PolicyProperties policy) {
+                               @DefaultValue PolicyProperties policy,
+                               @DefaultValue("30s") Duration streamStallTimeout) {
 
     public RouterProperties {
         if (modelPath == null || servedModelName == null || servedModelName.isBlank()) {
@@ -36,6 +39,9 @@ public record RouterProperties(Path modelPath, String servedModelName, int maxTo
         }
         if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new IllegalArgumentException("specula.router.request-timeout must be positive");
+        }
+        if (streamStallTimeout.isNegative() || streamStallTimeout.isZero()) {
+            throw new IllegalArgumentException("specula.router.stream-stall-timeout must be positive");
         }
         if (policy == null) {
             policy = PolicyProperties.DEFAULTS;

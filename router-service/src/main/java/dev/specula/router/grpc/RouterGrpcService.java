@@ -35,20 +35,21 @@ import org.springframework.stereotype.Service;
 /** gRPC front door: maps the request, runs the shared generation path, maps chunks and the summary. */
 @Service
 public class RouterGrpcService extends RouterGrpc.RouterImplBase {
-    private static final Duration MAX_STALL = Duration.ofSeconds(30);
     private final RequestValidator validator;
     private final GenerationService generations;
     private final PolicyProperties policies;
+    private final Duration maxStall;
 
     public RouterGrpcService(RequestValidator validator, GenerationService generations, RouterProperties properties) {
         this.validator = validator;
         this.generations = generations;
         this.policies = properties.policy();
+        this.maxStall = properties.streamStallTimeout();
     }
 
     @Override
     public void generate(GenerateRequest request, StreamObserver<GenerateEvent> responses) {
-        var out = new FlowControlledSender<>((ServerCallStreamObserver<GenerateEvent>) responses, MAX_STALL);
+        var out = new FlowControlledSender<>((ServerCallStreamObserver<GenerateEvent>) responses, maxStall);
         var planned = validator.validate(request.getPrompt(), mode(request.getMode()), request.getMaxTokens(),
                 ProtoMapping.sampling(request.getSampling()), request.getDraftLength(), request.getIgnoreEos())
                 .withTenant(GrpcAuthInterceptor.currentTenant());
@@ -109,7 +110,8 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
                 .setPromptTokens(completion.promptTokens())
                 .setCompletionTokens(completion.completionTokens())
                 .setFallbackReason(completion.fallbackReason())
-                .setElapsedSeconds(completion.elapsedSeconds());
+                .setElapsedSeconds(completion.elapsedSeconds())
+                .setCachedTokens(completion.cachedTokens());
         GenerationStats stats = completion.stats();
         if (stats != null) {
             SpeculationStats.Builder s = SpeculationStats.newBuilder()

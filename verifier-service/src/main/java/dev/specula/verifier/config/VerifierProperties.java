@@ -29,6 +29,8 @@ import org.springframework.util.unit.DataSize;
  * @param kvstoreLookupTimeout deadline of LookupPrefix; a slower store is a miss
  * @param kvstoreGetTimeout    deadline of GetBlocks for one restore
  * @param kvstorePutTimeout    deadline of PutBlocks for one offload
+ * @param streamStallTimeout   a Generate stream whose client reads nothing for this long is ended with
+ *                             DEADLINE_EXCEEDED, freeing its session
  */
 @ConfigurationProperties("specula.verifier")
 public record VerifierProperties(Path modelPath, int maxSessions, int maxNewTokensCap, int intraOpThreads,
@@ -44,7 +46,8 @@ public record VerifierProperties(Path modelPath, int maxSessions, int maxNewToke
                                  @DefaultValue("256") int prefillChunkTokens,
                                  @DefaultValue("75ms") Duration kvstoreLookupTimeout,
                                  @DefaultValue("2s") Duration kvstoreGetTimeout,
-                                 @DefaultValue("10s") Duration kvstorePutTimeout) {
+                                 @DefaultValue("10s") Duration kvstorePutTimeout,
+                                 @DefaultValue("30s") Duration streamStallTimeout) {
 
     public VerifierProperties {
         if (modelPath == null) {
@@ -64,9 +67,9 @@ public record VerifierProperties(Path modelPath, int maxSessions, int maxNewToke
                     + "prefill-chunk-tokens must be >= 1");
         }
         if (admissionWait.isNegative() || !positive(idleEvictAfter) || !positive(kvstoreLookupTimeout)
-                || !positive(kvstoreGetTimeout) || !positive(kvstorePutTimeout)) {
-            throw new IllegalArgumentException("specula.verifier: admission-wait must be >= 0; idle-evict-after and "
-                    + "the kvstore timeouts must be > 0");
+                || !positive(kvstoreGetTimeout) || !positive(kvstorePutTimeout) || !positive(streamStallTimeout)) {
+            throw new IllegalArgumentException("specula.verifier: admission-wait must be >= 0; idle-evict-after, "
+                    + "the kvstore timeouts and stream-stall-timeout must be > 0");
         }
     }
 

@@ -17,6 +17,7 @@ import dev.specula.proto.v1.VerifierGrpc;
 import dev.specula.service.grpc.FlowControlledSender;
 import dev.specula.service.grpc.GenerationStreamer;
 import dev.specula.proto.mapping.ProtoMapping;
+import dev.specula.verifier.config.VerifierProperties;
 import dev.specula.verifier.engine.ActiveSession;
 import dev.specula.verifier.engine.VerifierEngine;
 import dev.specula.verifier.metrics.VerifierMetrics;
@@ -28,13 +29,14 @@ import org.springframework.stereotype.Service;
 /** gRPC edge of the verifier: maps messages, calls the engine, maps results. */
 @Service
 public class VerifierGrpcService extends VerifierGrpc.VerifierImplBase {
-    private static final Duration MAX_STALL = Duration.ofSeconds(30);
     private final VerifierEngine engine;
     private final VerifierMetrics metrics;
+    private final Duration maxStall;
 
-    public VerifierGrpcService(VerifierEngine engine, VerifierMetrics metrics) {
+    public VerifierGrpcService(VerifierEngine engine, VerifierMetrics metrics, VerifierProperties properties) {
         this.engine = engine;
         this.metrics = metrics;
+        this.maxStall = properties.streamStallTimeout();
     }
 
     @Override
@@ -44,7 +46,7 @@ public class VerifierGrpcService extends VerifierGrpc.VerifierImplBase {
 
     @Override
     public void generate(TargetGenerateRequest request, StreamObserver<GenerateEvent> responses) {
-        var out = new FlowControlledSender<>((ServerCallStreamObserver<GenerateEvent>) responses, MAX_STALL);
+        var out = new FlowControlledSender<>((ServerCallStreamObserver<GenerateEvent>) responses, maxStall);
         int[] prompt = ProtoMapping.tokens(request.getPromptTokenIdsList(), engine.vocabSize());
         var params = ProtoMapping.sampling(request.getSampling());
         // N-gram drafting runs here, next to the target: the loop's verify call is local, no round trip per round.

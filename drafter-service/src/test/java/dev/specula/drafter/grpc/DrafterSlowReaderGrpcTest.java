@@ -1,0 +1,170 @@
+package dev.specula.drafter.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.specula.core.sampling.SamplingParams;
+import dev.specula.drafter.DrafterApplication;
+import dev.specula.drafter.testing.ModelPair;
+import dev.specula.drafter.testing.RunningService;
+import dev.specula.proto.mapping.ProtoMapping;
+import dev.specula.proto.v1.DraftGenerateRequest;
+import dev.specula.proto.v1.DrafterGrpc;
+import dev.specula.proto.v1.GenerateEvent;
+import dev.specula.proto.v1.Mode;
+import dev.specula.verifier.VerifierApplication;
+import dev.specula.verifier.engine.VerifierEngine;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Slow reader (reliability matrix "slow reader / backpressure"): a Generate client that never asks for a message
+ * stalls its own generation, which is ended with DEADLINE_EXCEEDED after
+ * {@code specula.drafter.stream-stall-timeout} and gives its verifier session back.
+ *
+ * <p>The drafter is reached in process, whose server is not ready while the client has requested nothing: a
+ * 2048-token generation (~22 KB of chunks) is less than Netty's window plus gRPC's 32 KB on-ready threshold, so
+ * over a socket it would simply finish into the buffers and never exercise the stall. The verifier is a real
+ * service on a loopback port.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DrafterSlowReaderGrpcTest {
+    private static final Duration STALL = Duration.ofSeconds(2);
+    private static final String IN_PROCESS = "drafter-slow-reader-" + UUID.randomUUID();
+
+    private RunningService verifier;
+    private VerifierEngine verifierEngine;
+    private ConfigurableApplicationContext drafter;
+    private ManagedChannel channel;
+
+    @BeforeAll
+    void start() {
+        ModelPair pair = ModelPair.UNDER_TEST;
+        verifier = RunningService.start(VerifierApplication.class, VerifierApplication.CONFIG_NAME, Map.of(
+                "specula.verifier.model-path", pair.verifier().toString(),
+                "specula.verifier.intra-op-threads", "2"));
+        verifierEngine = verifier.bean(VerifierEngine.class);
+        // As RunningService, with an in-process server (whose started event reports no port: RunningService
+        // would take that for a failed start). Command-line arguments win over drafter.yaml.
+        drafter = new SpringApplicationBuilder(DrafterApplication.class).logStartupInfo(false).run(
+                "--spring.config.name=" + DrafterApplication.CONFIG_NAME,
+                "--spring.grpc.server.address=127.0.0.1",
+                "--spring.grpc.server.port=0",
+                "--spring.grpc.server.inprocess.name=" + IN_PROCESS,
+                "--spring.main.web-application-type=none",
+                "--spring.main.banner-mode=off",
+                "--spring.jmx.enabled=false",
+                "--logging.level.root=WARN",
+                "--specula.drafter.model-path=" + pair.drafter(),
+                "--specula.drafter.intra-op-threads=2",
+                "--specula.drafter.stream-stall-timeout=" + STALL.toMillis() + "ms",
+                "--spring.grpc.client.channel.verifier.target=" + verifier.target());
+        channel = InProcessChannelBuilder.forName(IN_PROCESS).build();
+    }
+
+    @AfterEach
+    void theVerifierHasNoOpenSession() {
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(verifierEngine.openSessions()).as("verifier sessions").isZero());
+    }
+
+    @AfterAll
+    void stop() throws InterruptedException {
+        if (channel != null) {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        if (drafter != null) {
+            drafter.close();
+        }
+        if (verifier != null) {
+            verifier.close();
+        }
+    }
+
+    @Test
+    void aGenerateClientThatNeverReadsIsEndedAtTheStallTimeoutAndFreesTheVerifierSession() throws Exception {
+        AtomicInteger received = new AtomicInteger();
+        CompletableFuture<Status> end = new CompletableFuture<>();
+        ClientCall<DraftGenerateRequest, GenerateEvent> call =
+                channel.newCall(DrafterGrpc.getGenerateMethod(), CallOptions.DEFAULT);
+        long start = System.nanoTime();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onMessage(GenerateEvent message) {
+                received.incrementAndGet();
+            }
+
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                end.complete(status);
+            }
+        }, new Metadata());
+        call.sendMessage(request(tokens(8, 31), 2000));
+        call.halfClose(); // and never call.request(n)
+
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10))
+                .until(() -> verifierEngine.openSessions() == 1 || end.isDone());
+        assertThat(end).as("still held while the client does not read").isNotDone();
+
+        Status status = end.get(STALL.toSeconds() + 15, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(status.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        assertThat(status.getDescription()).contains("client stopped reading for " + STALL.toMillis() + " ms");
+        assertThat(seconds).as("ended after the stall timeout, not before").isGreaterThanOrEqualTo(1.9);
+        assertThat(received).as("messages delivered to a client that asked for none").hasValue(0);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10))
+                .until(() -> verifierEngine.openSessions() == 0);
+
+        // The drafter is fine afterwards: a client that reads gets its whole generation.
+        Iterator<GenerateEvent> events = DrafterGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .generate(request(tokens(8, 32), 16));
+        int tokens = 0;
+        GenerateEvent last = null;
+        while (events.hasNext()) {
+            last = events.next();
+            tokens += last.getChunk().getTokenIdsCount();
+        }
+        assertThat(last).isNotNull();
+        assertThat(last.hasSummary()).isTrue();
+        assertThat(last.getSummary().getCompletionTokens()).isEqualTo(16);
+        assertThat(tokens).isEqualTo(16);
+    }
+
+    private static DraftGenerateRequest request(int[] prompt, int maxNewTokens) {
+        DraftGenerateRequest.Builder request = DraftGenerateRequest.newBuilder().setMode(Mode.MODE_SPECULATIVE)
+                .setSampling(ProtoMapping.sampling(SamplingParams.GREEDY)).setMaxNewTokens(maxNewTokens)
+                .setDraftLength(4).setIgnoreEos(true);
+        IntStream.of(prompt).forEach(request::addPromptTokenIds);
+        return request.build();
+    }
+
+    /** Deterministic byte tokens (ids 0..255, in every byte-level vocabulary), different per seed. */
+    private static int[] tokens(int count, int seed) {
+        int[] tokens = new int[count];
+        long state = seed * 0x9E3779B97F4A7C15L + 1;
+        for (int i = 0; i < count; i++) {
+            state = state * 6364136223846793005L + 1442695040888963407L;
+            tokens[i] = (int) ((state >>> 33) % 256);
+        }
+        return tokens;
+    }
+}
