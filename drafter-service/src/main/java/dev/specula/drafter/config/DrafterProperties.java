@@ -21,11 +21,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                           settings
  * @param streamStallTimeout a Generate stream whose client reads nothing for this long is ended with
  *                           DEADLINE_EXCEEDED, freeing its verifier session
+ * @param cudaDevice         -1 (default) runs the draft model on the CPU; N runs it on CUDA device N (needs ONNX
+ *                           Runtime's GPU build on the classpath)
  */
 @ConfigurationProperties("specula.drafter")
 public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxDraftLength, int maxNewTokensCap,
                                 Duration roundTimeout, int intraOpThreads, @DefaultValue PolicyProperties policy,
-                                @DefaultValue("30s") Duration streamStallTimeout) {
+                                @DefaultValue("30s") Duration streamStallTimeout,
+                                @DefaultValue("-1") int cudaDevice) {
 
     public DrafterProperties {
         if (modelPath == null) {
@@ -35,8 +38,10 @@ public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxD
             throw new IllegalArgumentException("specula.drafter: need 1 <= default-draft-length <= max-draft-length "
                     + "and max-new-tokens-cap > 0");
         }
-        if (roundTimeout == null || roundTimeout.isNegative() || roundTimeout.isZero() || intraOpThreads < 0) {
-            throw new IllegalArgumentException("specula.drafter: round-timeout must be positive, intra-op-threads >= 0");
+        if (roundTimeout == null || roundTimeout.isNegative() || roundTimeout.isZero() || intraOpThreads < 0
+                || cudaDevice < -1) {
+            throw new IllegalArgumentException("specula.drafter: round-timeout must be positive, intra-op-threads >= 0, "
+                    + "cuda-device >= -1");
         }
         if (streamStallTimeout.isNegative() || streamStallTimeout.isZero()) {
             throw new IllegalArgumentException("specula.drafter.stream-stall-timeout must be positive");

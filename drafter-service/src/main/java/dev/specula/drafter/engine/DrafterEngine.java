@@ -51,8 +51,8 @@ public final class DrafterEngine implements AutoCloseable {
     public DrafterEngine(DrafterProperties properties, Channel verifierChannel) {
         this.properties = properties;
         this.folder = ModelFolder.open(properties.modelPath());
-        this.model = DecoderModel.load(folder, properties.intraOpThreads() == 0 ? ExecutionSettings.defaults()
-                : ExecutionSettings.defaults().withIntraOpThreads(properties.intraOpThreads()));
+        this.model = DecoderModel.load(folder,
+                ExecutionSettings.configured(properties.intraOpThreads(), properties.cudaDevice()));
         this.verifierChannel = verifierChannel;
         this.stopTokens = folder.generationConfig().eosTokenIds();
         this.limits = new GenerationLimits(model.config().vocabSize(), model.config().maxPositionEmbeddings(),

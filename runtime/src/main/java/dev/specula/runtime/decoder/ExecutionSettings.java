@@ -28,6 +28,22 @@ public record ExecutionSettings(int intraOpThreads, int interOpThreads, boolean 
         return new ExecutionSettings(Runtime.getRuntime().availableProcessors(), 1, false, 0);
     }
 
+    /**
+     * Settings as services configure them.
+     *
+     * @param intraOpThreads 0 = all available processors
+     * @param cudaDevice     -1 = CPU; else the CUDA device, which needs {@code com.microsoft.onnxruntime:onnxruntime_gpu}
+     *                       on the classpath in place of {@code onnxruntime} (loading fails with a clear error otherwise)
+     */
+    public static ExecutionSettings configured(int intraOpThreads, int cudaDevice) {
+        if (intraOpThreads < 0 || cudaDevice < -1) {
+            throw new IllegalArgumentException("intra-op threads must be >= 0 and cuda device >= -1, got "
+                    + intraOpThreads + " and " + cudaDevice);
+        }
+        ExecutionSettings settings = intraOpThreads == 0 ? defaults() : defaults().withIntraOpThreads(intraOpThreads);
+        return cudaDevice < 0 ? settings : settings.withCuda(cudaDevice);
+    }
+
     public ExecutionSettings withIntraOpThreads(int threads) {
         return new ExecutionSettings(threads, interOpThreads, cuda, cudaDevice);
     }

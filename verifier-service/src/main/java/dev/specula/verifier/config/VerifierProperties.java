@@ -31,6 +31,8 @@ import org.springframework.util.unit.DataSize;
  * @param kvstorePutTimeout    deadline of PutBlocks for one offload
  * @param streamStallTimeout   a Generate stream whose client reads nothing for this long is ended with
  *                             DEADLINE_EXCEEDED, freeing its session
+ * @param cudaDevice           -1 (default) runs the model on the CPU; N runs it on CUDA device N, which needs
+ *                             ONNX Runtime's GPU build on the classpath (see the README's configuration reference)
  */
 @ConfigurationProperties("specula.verifier")
 public record VerifierProperties(Path modelPath, int maxSessions, int maxNewTokensCap, int intraOpThreads,
@@ -47,15 +49,16 @@ public record VerifierProperties(Path modelPath, int maxSessions, int maxNewToke
                                  @DefaultValue("75ms") Duration kvstoreLookupTimeout,
                                  @DefaultValue("2s") Duration kvstoreGetTimeout,
                                  @DefaultValue("10s") Duration kvstorePutTimeout,
-                                 @DefaultValue("30s") Duration streamStallTimeout) {
+                                 @DefaultValue("30s") Duration streamStallTimeout,
+                                 @DefaultValue("-1") int cudaDevice) {
 
     public VerifierProperties {
         if (modelPath == null) {
             throw new IllegalArgumentException("specula.verifier.model-path must be set");
         }
-        if (maxSessions <= 0 || maxNewTokensCap <= 0 || intraOpThreads < 0) {
+        if (maxSessions <= 0 || maxNewTokensCap <= 0 || intraOpThreads < 0 || cudaDevice < -1) {
             throw new IllegalArgumentException("specula.verifier: max-sessions and max-new-tokens-cap must be > 0, "
-                    + "intra-op-threads >= 0");
+                    + "intra-op-threads >= 0, cuda-device >= -1");
         }
         if (kvBudgetBytes.toBytes() <= 0 || blockTokens < 1 || prefixCacheBytes.toBytes() < 0
                 || offloadInFlightBytes.toBytes() < 0) {

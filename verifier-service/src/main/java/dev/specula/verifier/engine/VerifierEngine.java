@@ -48,8 +48,8 @@ public final class VerifierEngine implements AutoCloseable {
     public VerifierEngine(VerifierProperties properties, BiFunction<String, Integer, BlockStore> storeFactory,
                           BatchListener listener) {
         this.folder = ModelFolder.open(properties.modelPath());
-        this.model = DecoderModel.load(folder, properties.intraOpThreads() == 0 ? ExecutionSettings.defaults()
-                : ExecutionSettings.defaults().withIntraOpThreads(properties.intraOpThreads()));
+        this.model = DecoderModel.load(folder,
+                ExecutionSettings.configured(properties.intraOpThreads(), properties.cudaDevice()));
         try {
             this.sessions = new SessionRegistry(properties.maxSessions());
             this.limits = new GenerationLimits(model.config().vocabSize(), model.config().maxPositionEmbeddings(),
