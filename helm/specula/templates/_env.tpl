@@ -58,6 +58,11 @@ record (Spring ignores unknown variables silently): deploy-tests' SpringBindingT
   value: {{ $v.config.maxNewTokensCap | quote }}
 - name: SPECULA_VERIFIER_INTRA_OP_THREADS
   value: {{ $v.config.intraOpThreads | quote }}
+{{- if $v.gpu.enabled }}
+# ONNX Runtime's CUDA provider on the pod's first accelerator (the image must carry onnxruntime_gpu)
+- name: SPECULA_VERIFIER_CUDA_DEVICE
+  value: "0"
+{{- end }}
 {{- if or .Values.kvstore.enabled $v.kvstoreTarget }}
 {{- $kvstoreTarget := $v.kvstoreTarget | default (include "specula.grpcTarget" (dict "root" . "component" "kvstore")) }}
 # spring.grpc.client.channel.kvstore.* (the verifier offloads and restores KV blocks only when this target is set)

@@ -2,6 +2,8 @@ package dev.specula.launcher.cli;
 
 import dev.specula.launcher.mesh.MeshOptions;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Which model pair the local mesh serves: the bundled pair unless told otherwise. */
@@ -16,11 +18,15 @@ public final class ModelOptions {
     @Option(names = "--log-level", defaultValue = "WARN", description = "Services' log level (default: ${DEFAULT-VALUE}).")
     String logLevel;
 
+    @Option(names = "--verifier-property", paramLabel = "KEY=VALUE",
+            description = "Extra verifier setting, repeatable (e.g. specula.verifier.batching=false).")
+    Map<String, String> verifierProperties = new LinkedHashMap<>();
+
     public MeshOptions meshOptions() {
         Path root = SpeculaHome.root();
         return new MeshOptions(
                 drafter != null ? drafter : root.resolve("models/bundled/drafter"),
                 verifier != null ? verifier : root.resolve("models/bundled/verifier"),
-                0, 0, logLevel);
+                0, 0, logLevel, verifierProperties);
     }
 }
