@@ -35,6 +35,11 @@ public record AuthProperties(List<ApiKey> keys) {
         return !keys.isEmpty();
     }
 
+    /** Distinct tenants among the keys (0 with auth off: everyone is the one {@code default} tenant). */
+    public long tenants() {
+        return keys.stream().map(ApiKey::tenant).distinct().count();
+    }
+
     /**
      * One key.
      *

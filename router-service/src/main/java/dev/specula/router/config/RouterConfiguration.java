@@ -1,11 +1,13 @@
 package dev.specula.router.config;
 
+import dev.specula.router.auth.AuthProperties;
 import dev.specula.router.backend.MeshBackends;
 import dev.specula.router.metrics.RouterMetrics;
 import dev.specula.router.metrics.VllmMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.specula.router.plan.GenerationService;
 import dev.specula.router.plan.RequestValidator;
+import dev.specula.router.plan.SideChannelGuard;
 import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.tokenizer.TextTokenizer;
@@ -47,10 +49,15 @@ public class RouterConfiguration {
     }
 
     @Bean
+    SideChannelGuard sideChannelGuard(RouterProperties properties, AuthProperties auth) {
+        return SideChannelGuard.resolve(properties.sideChannel(), auth.tenants());
+    }
+
+    @Bean
     GenerationService generationService(MeshBackends backends, TextTokenizer tokenizer, RouterProperties properties,
-                                        RouterMetrics metrics) {
+                                        RouterMetrics metrics, SideChannelGuard sideChannel) {
         return new GenerationService(backends, tokenizer, properties.fallbackToTargetOnly(), metrics,
-                properties.policy(), properties.fallbackNgramDrafting());
+                properties.policy(), properties.fallbackNgramDrafting(), sideChannel.cadenceTokens());
     }
 
     @Bean

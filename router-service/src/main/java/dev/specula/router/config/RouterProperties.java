@@ -22,13 +22,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                              for request fields left unset; the plan is sent in full to the backends
  * @param streamStallTimeout    a Generate stream whose client reads nothing for this long is ended with
  *                              DEADLINE_EXCEEDED, cancelling its backend generation
+ * @param sideChannel           chunk cadence and acceptance figures ({@code specula.router.side-channel.*})
  */
 @ConfigurationProperties("specula.router")
 public record RouterProperties(Path modelPath, String servedModelName, int maxTokensCap, int defaultDraftLength,
                                Duration requestTimeout, boolean fallbackToTargetOnly,
                                @DefaultValue("true") boolean fallbackNgramDrafting,
                                @DefaultValue PolicyProperties policy,
-                               @DefaultValue("30s") Duration streamStallTimeout) {
+                               @DefaultValue("30s") Duration streamStallTimeout,
+                               @DefaultValue SideChannelProperties sideChannel) {
 
     public RouterProperties {
         if (modelPath == null || servedModelName == null || servedModelName.isBlank()) {
@@ -45,6 +47,9 @@ public record RouterProperties(Path modelPath, String servedModelName, int maxTo
         }
         if (policy == null) {
             policy = PolicyProperties.DEFAULTS;
+        }
+        if (sideChannel == null) {
+            sideChannel = SideChannelProperties.AUTO;
         }
     }
 }

@@ -24,6 +24,7 @@ import dev.specula.router.plan.GenerationStats;
 import dev.specula.router.plan.InvalidParameterException;
 import dev.specula.router.plan.RequestMode;
 import dev.specula.router.plan.RequestValidator;
+import dev.specula.router.plan.SideChannelGuard;
 import dev.specula.service.grpc.FlowControlledSender;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -36,11 +37,15 @@ import org.springframework.stereotype.Service;
 @Service
 public class RouterGrpcService extends RouterGrpc.RouterImplBase {
     private final RequestValidator validator;
+    /** Acceptance figures in the summary (off when tenants share the router: they fingerprint prompts). */
+    private final boolean exposeStats;
     private final GenerationService generations;
     private final PolicyProperties policies;
     private final Duration maxStall;
 
-    public RouterGrpcService(RequestValidator validator, GenerationService generations, RouterProperties properties) {
+    public RouterGrpcService(RequestValidator validator, GenerationService generations, RouterProperties properties,
+                             SideChannelGuard sideChannel) {
+        this.exposeStats = sideChannel.exposeStats();
         this.validator = validator;
         this.generations = generations;
         this.policies = properties.policy();
@@ -97,7 +102,7 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
         };
     }
 
-    private static GenerationSummary summary(Completion completion) {
+    private GenerationSummary summary(Completion completion) {
         GenerationSummary.Builder summary = GenerationSummary.newBuilder()
                 .setMode(switch (completion.mode()) {
                     case SPECULATIVE -> Mode.MODE_SPECULATIVE;
@@ -113,7 +118,7 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
                 .setElapsedSeconds(completion.elapsedSeconds())
                 .setCachedTokens(completion.cachedTokens());
         GenerationStats stats = completion.stats();
-        if (stats != null) {
+        if (stats != null && exposeStats) {
             SpeculationStats.Builder s = SpeculationStats.newBuilder()
                     .setRounds(stats.rounds()).setDrafts(stats.drafts()).setDraftTokens(stats.draftTokens())
                     .setAcceptedTokens(stats.acceptedTokens()).setAcceptanceRate(stats.acceptanceRate())

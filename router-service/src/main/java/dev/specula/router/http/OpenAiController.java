@@ -13,6 +13,7 @@ import dev.specula.router.plan.GenerationRequest;
 import dev.specula.router.plan.GenerationService;
 import dev.specula.router.plan.GenerationStats;
 import dev.specula.router.plan.RequestValidator;
+import dev.specula.router.plan.SideChannelGuard;
 import dev.specula.runtime.tokenizer.TextTokenizer;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -65,12 +66,16 @@ public class OpenAiController {
     private final VllmMetrics metrics;
     private final RouterProperties router;
     private final HttpProperties http;
+    /** The {@code specula} object with acceptance figures (off when tenants share the router). */
+    private final boolean exposeStats;
     private final int contextLength;
     private final long startedAt = Instant.now().getEpochSecond();
 
     public OpenAiController(RequestValidator validator, GenerationService generations, ApiKeys keys,
                             ChatTemplate chatTemplate, TextTokenizer tokenizer, JsonMapper json,
-                            HttpFrontDoor frontDoor, RouterProperties router, HttpProperties http) {
+                            HttpFrontDoor frontDoor, RouterProperties router, HttpProperties http,
+                            SideChannelGuard sideChannel) {
+        this.exposeStats = http.speculationStats() && sideChannel.exposeStats();
         this.validator = validator;
         this.generations = generations;
         this.keys = keys;
@@ -460,7 +465,7 @@ public class OpenAiController {
         }
 
         private void speculation(ObjectNode root, Completion completion) {
-            if (!http.speculationStats()) {
+            if (!exposeStats) {
                 return;
             }
             ObjectNode s = root.putObject("specula");

@@ -12,6 +12,7 @@ import dev.specula.runtime.tokenizer.TextTokenizer;
 import dev.specula.service.policy.PolicyProperties;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.List;
 
 /**
  * Runs one planned request on the mesh and streams text to a sink. The one code path behind every front door.
@@ -29,24 +30,28 @@ public final class GenerationService {
     private final RouterMetrics metrics;
     private final PolicyProperties policies;
     private final boolean fallbackNgramDrafting;
+    private final int cadenceTokens;
 
     public GenerationService(MeshBackends backends, TextTokenizer tokenizer, boolean fallbackToTargetOnly,
                              RouterMetrics metrics) {
-        this(backends, tokenizer, fallbackToTargetOnly, metrics, PolicyProperties.DEFAULTS, false);
+        this(backends, tokenizer, fallbackToTargetOnly, metrics, PolicyProperties.DEFAULTS, false, 0);
     }
 
     /**
      * @param policies              the router's default speculation policies, for requests without a plan
      * @param fallbackNgramDrafting when falling back to the verifier, let it draft by n-gram lookup
+     * @param cadenceTokens         stream chunks of exactly this many tokens (0: one chunk per backend round)
      */
     public GenerationService(MeshBackends backends, TextTokenizer tokenizer, boolean fallbackToTargetOnly,
-                             RouterMetrics metrics, PolicyProperties policies, boolean fallbackNgramDrafting) {
+                             RouterMetrics metrics, PolicyProperties policies, boolean fallbackNgramDrafting,
+                             int cadenceTokens) {
         this.backends = backends;
         this.tokenizer = tokenizer;
         this.fallbackToTargetOnly = fallbackToTargetOnly;
         this.metrics = metrics;
         this.policies = policies;
         this.fallbackNgramDrafting = fallbackNgramDrafting;
+        this.cadenceTokens = cadenceTokens;
     }
 
     public void generate(GenerationRequest request, GenerationSink sink) {
@@ -106,20 +111,25 @@ public final class GenerationService {
             ids = stream.nextChunk();
         }
         StreamingDetokenizer text = tokenizer.newDetokenizer();
+        FixedCadence cadence = cadenceTokens > 0 ? new FixedCadence(cadenceTokens) : null;
         int completionTokens = 0;
         while (ids != null) {
-            completionTokens += ids.length;
-            if (!sink.chunk(new Chunk(ids, text.push(ids)))) {
-                stream.cancel();
-                sink.complete(new Completion(mode, FinishReason.CANCELLED, request.promptTokens().length,
-                        completionTokens, null, fallbackReason, seconds(start), 0));
-                return;
+            for (int[] piece : cadence == null ? List.of(ids) : cadence.accept(ids)) {
+                completionTokens += piece.length;
+                if (!sink.chunk(new Chunk(piece, text.push(piece)))) {
+                    stream.cancel();
+                    sink.complete(new Completion(mode, FinishReason.CANCELLED, request.promptTokens().length,
+                            completionTokens, null, fallbackReason, seconds(start), 0));
+                    return;
+                }
             }
             ids = stream.nextChunk();
         }
-        String tail = text.flush();
-        if (!tail.isEmpty()) {
-            sink.chunk(new Chunk(new int[0], tail));
+        int[] rest = cadence == null ? new int[0] : cadence.drain();
+        completionTokens += rest.length;
+        String tail = text.push(rest) + text.flush();
+        if (rest.length > 0 || !tail.isEmpty()) {
+            sink.chunk(new Chunk(rest, tail));
         }
         sink.complete(new Completion(mode, stream.finishReason(), request.promptTokens().length, completionTokens,
                 stream.stats(), fallbackReason, seconds(start), stream.cachedTokens()));

@@ -57,7 +57,7 @@ class PolicyRoutingTest {
         channel = NettyChannelBuilder.forTarget(backends.target().replace("static://", "")).usePlaintext().build();
         tokenizer = TextTokenizer.load(ModelFolder.open(repoRoot().resolve("models/test-tiny")));
         service = new GenerationService(new MeshBackends(channel, channel, Duration.ofSeconds(20)), tokenizer, true,
-                new RouterMetrics(new SimpleMeterRegistry()), PolicyProperties.DEFAULTS, true);
+                new RouterMetrics(new SimpleMeterRegistry()), PolicyProperties.DEFAULTS, true, 0);
     }
 
     @AfterEach
