@@ -3,6 +3,7 @@ package dev.specula.verifier.config;
 import dev.specula.runtime.engine.BlockStore;
 import dev.specula.service.error.StatusMapping;
 import dev.specula.verifier.engine.VerifierEngine;
+import dev.specula.verifier.health.VerificationProbe;
 import dev.specula.verifier.kvstore.GrpcBlockStore;
 import dev.specula.verifier.metrics.BatchMetrics;
 import dev.specula.verifier.metrics.EngineMetrics;
@@ -10,7 +11,6 @@ import dev.specula.verifier.metrics.VerifierMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.function.BiFunction;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -53,9 +53,14 @@ public class VerifierConfiguration {
         return new StatusMapping();
     }
 
-    /** "model" health: the engine bean exists only once the ONNX session loaded, so reaching here means UP. */
+    @Bean(destroyMethod = "close")
+    VerificationProbe verificationProbe(VerifierEngine engine, VerifierProperties properties) {
+        return new VerificationProbe(engine, properties.readinessTimeout(), properties.readinessCache(), System::nanoTime);
+    }
+
+    /** "model" health, behind gRPC health service {@code verifier}: UP only while a one-token verification works. */
     @Bean
-    HealthIndicator modelHealthIndicator(VerifierEngine engine) {
-        return () -> Health.up().withDetail("vocab", engine.vocabSize()).withDetail("context", engine.maxContext()).build();
+    HealthIndicator modelHealthIndicator(VerificationProbe probe) {
+        return probe::check;
     }
 }

@@ -33,6 +33,9 @@ import org.springframework.util.unit.DataSize;
  *                             DEADLINE_EXCEEDED, freeing its session
  * @param cudaDevice           -1 (default) runs the model on the CPU; N runs it on CUDA device N, which needs
  *                             ONNX Runtime's GPU build on the classpath (see the README's configuration reference)
+ * @param readinessTimeout     the "model" health (gRPC health of service {@code verifier}) is DOWN unless a
+ *                             one-token verification completes within this
+ * @param readinessCache       how long one such probe's answer is reused
  */
 @ConfigurationProperties("specula.verifier")
 public record VerifierProperties(Path modelPath, int maxSessions, int maxNewTokensCap, int intraOpThreads,
@@ -50,7 +53,9 @@ public record VerifierProperties(Path modelPath, int maxSessions, int maxNewToke
                                  @DefaultValue("2s") Duration kvstoreGetTimeout,
                                  @DefaultValue("10s") Duration kvstorePutTimeout,
                                  @DefaultValue("30s") Duration streamStallTimeout,
-                                 @DefaultValue("-1") int cudaDevice) {
+                                 @DefaultValue("-1") int cudaDevice,
+                                 @DefaultValue("2s") Duration readinessTimeout,
+                                 @DefaultValue("3s") Duration readinessCache) {
 
     public VerifierProperties {
         if (modelPath == null) {
@@ -70,7 +75,8 @@ public record VerifierProperties(Path modelPath, int maxSessions, int maxNewToke
                     + "prefill-chunk-tokens must be >= 1");
         }
         if (admissionWait.isNegative() || !positive(idleEvictAfter) || !positive(kvstoreLookupTimeout)
-                || !positive(kvstoreGetTimeout) || !positive(kvstorePutTimeout) || !positive(streamStallTimeout)) {
+                || !positive(kvstoreGetTimeout) || !positive(kvstorePutTimeout) || !positive(streamStallTimeout)
+                || !positive(readinessTimeout) || readinessCache.isNegative()) {
             throw new IllegalArgumentException("specula.verifier: admission-wait must be >= 0; idle-evict-after, "
                     + "the kvstore timeouts and stream-stall-timeout must be > 0");
         }
