@@ -23,8 +23,8 @@ import java.nio.file.Path;
  * expensive nodes and the verifier runs one forward per round instead of one per token.
  *
  * <p>Pipelined drafting hides part of each round trip, and a dropped link is resumed from the token history
- * without losing or repeating tokens. Thread-safe for sequential use; run concurrent generations from separate
- * clients or threads (each generation has its own drafter state on the shared model).
+ * without losing or repeating tokens. Several threads may generate at once: each generation has its own drafter
+ * state and verifier session over the shared model.
  */
 public final class EdgeClient implements AutoCloseable {
     private final DecoderModel drafter;

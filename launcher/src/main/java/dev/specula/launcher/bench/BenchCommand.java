@@ -124,6 +124,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "edge-rtt: K of the edge arms' adaptive draft length (default: ${DEFAULT-VALUE}).")
     int edgeMaxDraftLength;
 
+    @Option(names = "--edge-length-mode", defaultValue = "fixed",
+            description = "edge-rtt: adaptive (goodput policy up to --edge-max-draft-length) or fixed "
+                    + "(--draft-length) draft lengths (default: ${DEFAULT-VALUE}).")
+    String edgeLengthMode;
+
     @Mixin
     ModelOptions models;
 
@@ -138,7 +143,8 @@ public final class BenchCommand implements Callable<Integer> {
                 storeBatchKib, storeBlockKib, getsInFlight);
         PolicyBenchOptions policy = new PolicyBenchOptions(sessions, fixedLengths, maxDraftLength, entropyThresholds,
                 entropyWindow, ngramMin, ngramMax, leadLines);
-        EdgeBenchOptions edge = new EdgeBenchOptions(rtts, edgeClients, edgeMaxDraftLength);
+        EdgeBenchOptions edge = new EdgeBenchOptions(rtts, edgeClients, edgeMaxDraftLength,
+                !"fixed".equalsIgnoreCase(edgeLengthMode));
         BenchReport report = chosen.run(new BenchOptions(models.meshOptions(), prompts, maxTokens, draftLength, promptChars,
                 engine, policy, edge));
         report.print(System.out);

@@ -19,7 +19,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +40,8 @@ final class EdgeRttScenario implements Scenario {
     private static final String EDGE_PLAIN = "edge-plain";
     private static final String EDGE_PIPELINED = "edge-pipelined";
     private static final List<String> ARMS = List.of(TARGET_ONLY, EDGE_PLAIN, EDGE_PIPELINED);
+    /** Generations per cell at least: one prompt's acceptance says little, so a single client runs several. */
+    private static final int MIN_GENERATIONS = 4;
 
     @Override
     public String name() {
@@ -66,13 +67,15 @@ final class EdgeRttScenario implements Scenario {
     @Override
     public BenchReport run(BenchOptions options) throws Exception {
         EdgeBenchOptions edge = options.edge();
-        int clientsPerRtt = edge.clients().stream().mapToInt(Integer::intValue).sum();
-        // Every generation gets a prompt of its own: no arm may find its prefix cached by an earlier one.
-        Iterator<String> prompts = HeldOutPrompts.load(edge.rttsMillis().size() * (clientsPerRtt + 1) * ARMS.size(),
-                options.promptChars()).iterator();
+        int most = edge.clients().stream().mapToInt(Integer::intValue).max().orElse(1);
+        // Every arm runs the same prompts (acceptance varies a lot from prompt to prompt), each behind a first line
+        // naming its cell, so that no generation finds its prefix cached by an earlier one.
+        List<String> prompts = HeldOutPrompts.load(Math.max(most, MIN_GENERATIONS), options.promptChars());
+        int[] cellNumber = {0};
         List<Map<String, Object>> rows = new ArrayList<>();
         Map<String, Cell> cells = new LinkedHashMap<>();
-        SpeculationPlan plan = SpeculationPlan.DEFAULTS.withLengths(DraftLengthMode.ADAPTIVE,
+        SpeculationPlan plan = SpeculationPlan.DEFAULTS.withLengths(
+                edge.adaptive() ? DraftLengthMode.ADAPTIVE : DraftLengthMode.FIXED,
                 Math.min(options.draftLength(), edge.maxDraftLength()), edge.maxDraftLength());
         try (LocalMesh mesh = LocalMesh.start(options.mesh())) {
             Timer steps = mesh.verifier().context().getBean(MeterRegistry.class)
@@ -88,15 +91,17 @@ final class EdgeRttScenario implements Scenario {
                         RouterClient router = new RouterClient(channel, Duration.ofMinutes(10));
                         for (String arm : ARMS) {
                             // Warm-up: connection, JIT and sessions of this arm, outside the measurement.
-                            generate(arm, prompts.next(), 16, router, plain, pipelined);
+                            generate(arm, "// warm-up " + rtt + "\n" + prompts.get(0), 16, router, plain, pipelined);
                         }
                         for (int clients : edge.clients()) {
                             for (String arm : ARMS) {
+                                String salt = "// cell " + cellNumber[0]++ + "\n";
                                 List<String> own = new ArrayList<>();
-                                for (int c = 0; c < clients; c++) {
-                                    own.add(prompts.next());
+                                for (int g = 0; g < Math.max(clients, MIN_GENERATIONS); g++) {
+                                    own.add(salt + prompts.get(g));
                                 }
-                                Cell cell = measure(arm, own, options.maxTokens(), steps, proxy, router, plain, pipelined);
+                                Cell cell = measure(arm, clients, own, options.maxTokens(), steps, proxy, router, plain,
+                                        pipelined);
                                 cells.put(key(arm, clients, rtt), cell);
                                 rows.add(row(rtt, clients, arm, cell));
                                 System.out.printf("edge-rtt: rtt %d ms, %d clients, %s: %.1f tok/s per client%n",
@@ -112,20 +117,36 @@ final class EdgeRttScenario implements Scenario {
         return new BenchReport(name(), MachineInfo.describe(), rows, summary(cells, edge, options));
     }
 
-    private static Cell measure(String arm, List<String> prompts, int maxTokens, Timer steps, DelayProxy proxy,
-                                RouterClient router, EdgeClient plain, EdgeClient pipelined) throws Exception {
+    /** {@code clients} threads share the generations; a client's rate is its tokens over its busy time. */
+    private static Cell measure(String arm, int clients, List<String> prompts, int maxTokens, Timer steps,
+                                DelayProxy proxy, RouterClient router, EdgeClient plain, EdgeClient pipelined)
+            throws Exception {
         long stepCount = steps.count();
         double stepSeconds = steps.totalTime(TimeUnit.SECONDS);
         long wire = proxy.bytesUpstream() + proxy.bytesDownstream();
-        ExecutorService pool = Executors.newFixedThreadPool(prompts.size());
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
         List<Run> runs = new ArrayList<>();
+        List<double[]> perClient = new ArrayList<>();
         try {
-            List<Future<Run>> futures = new ArrayList<>();
-            for (String prompt : prompts) {
-                futures.add(pool.submit(() -> generate(arm, prompt, maxTokens, router, plain, pipelined)));
+            List<Future<List<Run>>> futures = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                List<String> mine = new ArrayList<>();
+                for (int g = c; g < prompts.size(); g += clients) {
+                    mine.add(prompts.get(g));
+                }
+                futures.add(pool.submit(() -> {
+                    List<Run> done = new ArrayList<>();
+                    for (String prompt : mine) {
+                        done.add(generate(arm, prompt, maxTokens, router, plain, pipelined));
+                    }
+                    return done;
+                }));
             }
-            for (Future<Run> f : futures) {
-                runs.add(f.get());
+            for (Future<List<Run>> f : futures) {
+                List<Run> done = f.get();
+                runs.addAll(done);
+                perClient.add(new double[] {done.stream().mapToLong(Run::tokens).sum(),
+                        done.stream().mapToDouble(Run::seconds).sum()});
             }
         } finally {
             pool.shutdownNow();
@@ -138,9 +159,11 @@ final class EdgeRttScenario implements Scenario {
         long draftTokens = 0;
         long accepted = 0;
         long discarded = 0;
+        for (double[] client : perClient) {
+            rate += client[0] / client[1];
+        }
         for (Run r : runs) {
             tokens += r.tokens();
-            rate += r.tokens() / r.seconds();
             ttft.add(r.ttftMillis());
             protobuf += r.protobufBytes();
             drafts += r.drafts();
@@ -148,7 +171,7 @@ final class EdgeRttScenario implements Scenario {
             accepted += r.acceptedTokens();
             discarded += r.discardedRounds();
         }
-        return new Cell(tokens, rate / runs.size(), ttft.percentile(50), steps.count() - stepCount,
+        return new Cell(tokens, rate / perClient.size(), ttft.percentile(50), steps.count() - stepCount,
                 steps.totalTime(TimeUnit.SECONDS) - stepSeconds, proxy.bytesUpstream() + proxy.bytesDownstream() - wire,
                 protobuf, drafts, draftTokens, accepted, discarded);
     }
@@ -222,6 +245,7 @@ final class EdgeRttScenario implements Scenario {
         }
         summary.put("max_tokens", options.maxTokens());
         summary.put("max_draft_length", edge.maxDraftLength());
+        summary.put("draft_lengths", edge.adaptive() ? "adaptive" : "fixed k = " + options.draftLength());
         return summary;
     }
 
