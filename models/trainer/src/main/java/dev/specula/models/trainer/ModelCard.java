@@ -90,7 +90,9 @@ final class ModelCard {
         } else if (m.has("skipped_steps")) {
             s.append("- Steps skipped because their loss or gradient norm was not finite: ").append(m.get("skipped_steps").getAsString()).append(".\n");
         }
-        if (m.has("teacher_checkpoints_used")) {
+        if (m.has("teacher_checkpoints_used") && m.get("teacher_checkpoints_used").getAsInt() <= 1) {
+            s.append("- Distilled from the final verifier checkpoint (the verifier's training had ended).\n");
+        } else if (m.has("teacher_checkpoints_used")) {
             s.append("- The distillation overlapped with the verifier's training and re-read the verifier checkpoint whenever it changed ("
                     + m.get("teacher_checkpoints_used").getAsString() + " teacher versions); its last stretch used the final verifier.\n");
         }
@@ -106,7 +108,8 @@ final class ModelCard {
             boolean sawLong = m.has("long_every") && m.get("long_every").getAsInt() > 0;
             beyond = sawLong
                     ? String.format(Locale.ROOT, " Because some training windows were full length, quality holds across the context: positions 256-1023 are "
-                    + "as good as 0-255 (%+.0f%%), and 1024-2047 are %+.0f%% worse (those distances were seen in only ~1 step in 16).", 100 * (mid / near - 1), 100 * (far / near - 1))
+                    + "as good as 0-255 (%+.0f%%), and 1024-2047 are %+.0f%% worse (those distances were seen in only ~1 step in %d).", 100 * (mid / near - 1), 100 * (far / near - 1),
+                    m.has("long_every") ? m.get("long_every").getAsInt() : 16)
                     : String.format(Locale.ROOT, " Trained on 256-byte windows only, the model does NOT hold up beyond them: loss is %+.0f%% at positions "
                     + "256-1023 and %+.0f%% at 1024-2047 (rotary angles at unseen distances). Expect lower acceptance deep into long contexts; "
                     + "distilling with long windows (as the verifier had) is the fix.", 100 * (mid / near - 1), 100 * (far / near - 1));
