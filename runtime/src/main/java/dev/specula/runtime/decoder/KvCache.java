@@ -14,7 +14,8 @@ import java.nio.ByteOrder;
  * cache is fed to the graph as {@code past_key_values.*} without copying. Each slot has two buffers: the
  * model writes {@code present.*} (past + new) straight into the spare one (ORT "pinned outputs"), which then
  * becomes current. A decoding step therefore costs no Java-side copy and no allocation once capacity has
- * grown; truncation and imports re-lay rows into the spare buffer because the row stride changes with length.
+ * grown; imports re-lay rows into the spare buffer because the row stride changes with length, and truncation
+ * moves rows down in place.
  */
 final class KvCache implements AutoCloseable {
     private static final int MIN_CAPACITY = 64;
@@ -116,19 +117,28 @@ final class KvCache implements AutoCloseable {
         length = newLength;
     }
 
-    /** Keeps tokens [0, newLength): copies each head's first rows into the spare buffer (the stride shrinks). */
+    /**
+     * Keeps tokens [0, newLength) in place. The head stride shrinks, so heads 1.. move down to their new offsets;
+     * head 0 stays put. Moving heads in ascending order, each to a lower address, never overwrites rows still to
+     * be moved (a forward copy is exact even where a head's old and new rows overlap), so a rollback copies
+     * (kvHeads - 1) / kvHeads of the kept cache and touches neither the spare buffer nor its allocation.
+     */
     void truncate(int newLength) {
         if (newLength == length) {
             return;
         }
-        ByteBuffer[] target = beginRewrite(newLength);
+        if (newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("cannot truncate " + length + " tokens to " + newLength);
+        }
         int bytes = newLength * rowBytes;
         for (int s = 0; s < slots; s++) {
-            for (int h = 0; h < kvHeads; h++) {
-                target[s].put(h * bytes, current[s], offset(h, 0), bytes);
+            for (int h = 1; h < kvHeads; h++) {
+                current[s].put(h * bytes, current[s], offset(h, 0), bytes);
             }
         }
-        endRewrite(newLength);
+        closeAll(pastTensors);
+        pastTensors = null;
+        length = newLength;
     }
 
     @Override
