@@ -16,10 +16,9 @@ import dev.specula.proto.v1.VerifierGrpc;
 import dev.specula.proto.v1.VerifyRound;
 import dev.specula.router.RouterApplication;
 import dev.specula.router.metrics.RouterMetrics;
+import dev.specula.service.testing.NeverReadingCall;
 import io.grpc.CallOptions;
-import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import java.io.ByteArrayOutputStream;
@@ -30,11 +29,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -114,35 +110,15 @@ class RouterSlowReaderGrpcTest {
     void aGenerateClientThatNeverReadsIsEndedAtTheStallTimeoutAndTheBackendCallIsCancelled() throws Exception {
         CountDownLatch backendCancelled = new CountDownLatch(1);
         backends.drafter = FakeBackends.streamUntilCancelled(new int[] {'c', 'a', 'f'}, backendCancelled);
-        AtomicInteger received = new AtomicInteger();
-        CompletableFuture<Status> end = new CompletableFuture<>();
-        ClientCall<GenerateRequest, GenerateEvent> call = channel.newCall(RouterGrpc.getGenerateMethod(),
-                CallOptions.DEFAULT);
-        long start = System.nanoTime();
-        call.start(new ClientCall.Listener<>() {
-            @Override
-            public void onMessage(GenerateEvent message) {
-                received.incrementAndGet();
-            }
-
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-                end.complete(status);
-            }
-        }, new Metadata());
-        call.sendMessage(request(Mode.MODE_SPECULATIVE));
-        call.halfClose(); // and never call.request(n)
+        NeverReadingCall<GenerateRequest, GenerateEvent> call = NeverReadingCall.start(channel,
+                RouterGrpc.getGenerateMethod(), CallOptions.DEFAULT);
+        call.request(request(Mode.MODE_SPECULATIVE));
 
         await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10))
-                .until(() -> running() == 1 || end.isDone());
-        assertThat(end).as("still held while the client does not read").isNotDone();
+                .until(() -> running() == 1 || call.end().isDone());
+        assertThat(call.end()).as("still held while the client does not read").isNotDone();
 
-        Status status = end.get(STALL.toSeconds() + 15, TimeUnit.SECONDS);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        assertThat(status.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-        assertThat(status.getDescription()).contains("client stopped reading for " + STALL.toMillis() + " ms");
-        assertThat(seconds).as("ended after the stall timeout, not before").isGreaterThanOrEqualTo(1.9);
-        assertThat(received).as("messages delivered to a client that asked for none").hasValue(0);
+        call.assertEndedByStallTimeout(STALL);
         assertThat(backendCancelled.await(10, TimeUnit.SECONDS)).as("the drafter call was cancelled").isTrue();
         await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10)).until(() -> running() == 0);
 
@@ -166,38 +142,15 @@ class RouterSlowReaderGrpcTest {
     @Test
     void anEdgeSessionClientThatNeverReadsStallsItsOwnSendsAndTheVerifierStopsTakingRounds() throws Exception {
         long roundsBefore = verifier.rounds.get();
-        LinkedBlockingQueue<Boolean> readyEvents = new LinkedBlockingQueue<>();
-        CompletableFuture<Status> end = new CompletableFuture<>();
-        ClientCall<SessionRequest, SessionResponse> call = channel.newCall(VerifierGrpc.getSessionMethod(),
-                CallOptions.DEFAULT.withDeadlineAfter(120, TimeUnit.SECONDS));
-        call.start(new ClientCall.Listener<>() {
-            @Override
-            public void onReady() {
-                readyEvents.add(Boolean.TRUE);
-            }
-
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-                end.complete(status);
-                readyEvents.add(Boolean.FALSE);
-            }
-        }, new Metadata());
-        call.sendMessage(SessionRequest.newBuilder().setOpen(OpenSession.newBuilder()
+        NeverReadingCall<SessionRequest, SessionResponse> call = NeverReadingCall.start(channel,
+                VerifierGrpc.getSessionMethod(), CallOptions.DEFAULT.withDeadlineAfter(120, TimeUnit.SECONDS));
+        call.send(SessionRequest.newBuilder().setOpen(OpenSession.newBuilder()
                 .addAllPromptTokenIds(List.of(1, 2, 3)).setMaxNewTokens(32)).build());
 
-        int sent = 0;
-        while (sent < MAX_ROUNDS && !end.isDone()) {
-            if (call.isReady()) {
-                call.sendMessage(round(++sent));
-                continue;
-            }
-            // Not ready: the router takes nothing more. Stalled if no on-ready comes for two seconds.
-            if (readyEvents.poll(2, TimeUnit.SECONDS) == null && !call.isReady()) {
-                break;
-            }
-        }
+        // Not ready means the router takes nothing more: stalled once no on-ready comes for two seconds.
+        int sent = call.sendUntilStalled(RouterSlowReaderGrpcTest::round, MAX_ROUNDS);
 
-        assertThat(end).as("the session must stay open while the client stalls").isNotDone();
+        assertThat(call.end()).as("the session must stay open while the client stalls").isNotDone();
         assertThat(sent).as("rounds sent before the router stopped taking more").isLessThan(MAX_ROUNDS);
         assertThat(verifier.openSessions).hasValue(1);
         long[] last = {-1};
@@ -213,8 +166,8 @@ class RouterSlowReaderGrpcTest {
                 .isPositive().isLessThan(sent / 4);
         assertThat(call.isReady()).isFalse();
 
-        call.cancel("test done", null);
-        assertThat(end.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+        call.cancel();
+        assertThat(call.end().get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
         await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(verifier.openSessions).as("verifier sessions").hasValue(0));
     }
