@@ -16,6 +16,8 @@ import io.grpc.Channel;
 import io.grpc.Context;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -32,11 +34,28 @@ public final class MeshBackends {
     private final Channel drafter;
     private final Channel verifier;
     private final Duration requestTimeout;
+    private final Duration drafterFirstTokenTimeout;
+    /** Fires first-token deadlines; one daemon thread, idle unless a drafter hangs. */
+    private static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "router-first-token-timer");
+        t.setDaemon(true);
+        return t;
+    });
 
     public MeshBackends(Channel drafter, Channel verifier, Duration requestTimeout) {
+        this(drafter, verifier, requestTimeout, null);
+    }
+
+    /**
+     * @param drafterFirstTokenTimeout a drafter that sends nothing for this long after the request started is given
+     *                                 up on (DEADLINE_EXCEEDED, so the router falls back); null = only the request
+     *                                 timeout applies
+     */
+    public MeshBackends(Channel drafter, Channel verifier, Duration requestTimeout, Duration drafterFirstTokenTimeout) {
         this.drafter = drafter;
         this.verifier = verifier;
         this.requestTimeout = requestTimeout;
+        this.drafterFirstTokenTimeout = drafterFirstTokenTimeout;
     }
 
     /** The verifier channel, for edge sessions proxied as they are. */
@@ -68,12 +87,16 @@ public final class MeshBackends {
     }
 
     private BackendStream drafterGenerate(GenerationRequest request, RequestMode mode, SpeculationPlan plan) {
-        return call(() -> DrafterGrpc.newBlockingStub(drafter)
+        GrpcBackendStream stream = call(() -> DrafterGrpc.newBlockingStub(drafter)
                 .withDeadlineAfter(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .generate(draftRequest(request, mode, plan)));
+        if (drafterFirstTokenTimeout != null) {
+            stream.expectFirstEventWithin(drafterFirstTokenTimeout, TIMERS);
+        }
+        return stream;
     }
 
-    private static BackendStream call(Supplier<Iterator<GenerateEvent>> start) {
+    private static GrpcBackendStream call(Supplier<Iterator<GenerateEvent>> start) {
         Context.CancellableContext context = Context.current().withCancellation();
         Context previous = context.attach();
         try {

@@ -40,7 +40,7 @@ public class RouterConfiguration {
     @Bean
     MeshBackends meshBackends(GrpcChannelFactory channels, RouterProperties properties) {
         return new MeshBackends(channels.createChannel("drafter"), channels.createChannel("verifier"),
-                properties.requestTimeout());
+                properties.requestTimeout(), properties.drafterFirstTokenTimeout());
     }
 
     @Bean

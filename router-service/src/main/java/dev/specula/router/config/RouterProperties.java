@@ -23,6 +23,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param streamStallTimeout    a Generate stream whose client reads nothing for this long is ended with
  *                              DEADLINE_EXCEEDED, cancelling its backend generation
  * @param sideChannel           chunk cadence and acceptance figures ({@code specula.router.side-channel.*})
+ * @param drafterFirstTokenTimeout a drafter that has sent nothing this long after a request started is given up
+ *                              on, and the request falls back as if the drafter were unreachable (a hung drafter
+ *                              must not hold requests for the whole request timeout)
  */
 @ConfigurationProperties("specula.router")
 public record RouterProperties(Path modelPath, String servedModelName, int maxTokensCap, int defaultDraftLength,
@@ -30,7 +33,8 @@ public record RouterProperties(Path modelPath, String servedModelName, int maxTo
                                @DefaultValue("true") boolean fallbackNgramDrafting,
                                @DefaultValue PolicyProperties policy,
                                @DefaultValue("30s") Duration streamStallTimeout,
-                               @DefaultValue SideChannelProperties sideChannel) {
+                               @DefaultValue SideChannelProperties sideChannel,
+                               @DefaultValue("10s") Duration drafterFirstTokenTimeout) {
 
     public RouterProperties {
         if (modelPath == null || servedModelName == null || servedModelName.isBlank()) {
@@ -41,6 +45,9 @@ public record RouterProperties(Path modelPath, String servedModelName, int maxTo
         }
         if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new IllegalArgumentException("specula.router.request-timeout must be positive");
+        }
+        if (drafterFirstTokenTimeout.isNegative() || drafterFirstTokenTimeout.isZero()) {
+            throw new IllegalArgumentException("specula.router.drafter-first-token-timeout must be positive");
         }
         if (streamStallTimeout.isNegative() || streamStallTimeout.isZero()) {
             throw new IllegalArgumentException("specula.router.stream-stall-timeout must be positive");

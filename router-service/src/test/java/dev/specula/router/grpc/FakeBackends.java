@@ -100,6 +100,16 @@ final class FakeBackends implements AutoCloseable {
         };
     }
 
+    /** Sends nothing (a hung backend) until the call is cancelled, then counts the latch down. */
+    static <R> Script<R> silentUntilCancelled(CountDownLatch cancelled) {
+        return (request, out) -> {
+            Context.current().addListener(context -> cancelled.countDown(), Runnable::run);
+            if (!cancelled.await(30, TimeUnit.SECONDS)) {
+                out.onError(Status.INTERNAL.withDescription("never cancelled").asRuntimeException());
+            }
+        };
+    }
+
     /** Streams {@code first}, then fails with {@code status}. */
     static <R> Script<R> streamThenFail(int[] first, Status status) {
         return (request, out) -> {

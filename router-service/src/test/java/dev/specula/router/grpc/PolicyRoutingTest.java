@@ -29,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -97,6 +98,38 @@ class PolicyRoutingTest {
     }
 
     @Test
+    void aDrafterThatSendsNothingIsGivenUpOnAtTheFirstTokenTimeoutAndTheVerifierDecodes() throws Exception {
+        CountDownLatch drafterCancelled = new CountDownLatch(1);
+        backends.drafter = FakeBackends.silentUntilCancelled(drafterCancelled);
+        backends.verifier = FakeBackends.stream(List.of(OUTPUT), summary(SpeculationStats.getDefaultInstance()));
+        GenerationService impatient = new GenerationService(new MeshBackends(channel, channel, Duration.ofSeconds(20),
+                Duration.ofMillis(300)), tokenizer, true, new RouterMetrics(new SimpleMeterRegistry()),
+                PolicyProperties.DEFAULTS, false, 0);
+
+        long start = System.nanoTime();
+        Completion completion = run(impatient, request(RequestMode.SPECULATIVE));
+
+        assertThat((System.nanoTime() - start) / 1e9).as("seconds until the fallback answered").isLessThan(5);
+        assertThat(completion.mode()).isEqualTo(RequestMode.TARGET_ONLY);
+        assertThat(completion.fallbackReason()).contains("DEADLINE_EXCEEDED");
+        assertThat(completion.completionTokens()).isEqualTo(OUTPUT.length);
+        assertThat(drafterCancelled.await(5, TimeUnit.SECONDS)).as("the hung drafter call was cancelled").isTrue();
+    }
+
+    @Test
+    void aDrafterThatStreamsIsNotCutByTheFirstTokenTimeout() {
+        backends.drafter = FakeBackends.stream(List.of(OUTPUT), summary(policyStats()));
+        GenerationService impatient = new GenerationService(new MeshBackends(channel, channel, Duration.ofSeconds(20),
+                Duration.ofMillis(300)), tokenizer, true, new RouterMetrics(new SimpleMeterRegistry()),
+                PolicyProperties.DEFAULTS, false, 0);
+
+        Completion completion = run(impatient, request(RequestMode.SPECULATIVE));
+
+        assertThat(completion.mode()).isEqualTo(RequestMode.SPECULATIVE);
+        assertThat(completion.fallbackReason()).isEmpty();
+    }
+
+    @Test
     void ngramDraftingRunsNextToTheVerifier() {
         backends.verifier = FakeBackends.stream(List.of(OUTPUT), summary(SpeculationStats.getDefaultInstance()));
 
@@ -132,6 +165,10 @@ class PolicyRoutingTest {
     }
 
     private Completion run(GenerationRequest request) {
+        return run(service, request);
+    }
+
+    private static Completion run(GenerationService service, GenerationRequest request) {
         Completion[] done = new Completion[1];
         service.generate(request, new GenerationSink() {
             @Override
