@@ -1,6 +1,7 @@
 package dev.specula.service.boot;
 
-import org.springframework.boot.SpringApplication;
+import java.time.Duration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -10,6 +11,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class ServiceMain {
 
+    /** How long a stopping service keeps serving after turning NOT_SERVING (see {@link GracefulDrain}). */
+    static final Duration DRAIN_DELAY = Duration.ofSeconds(5);
+
     private ServiceMain() {
     }
 
@@ -17,6 +21,6 @@ public final class ServiceMain {
         String[] withConfigName = new String[args.length + 1];
         withConfigName[0] = "--spring.config.name=" + configName;
         System.arraycopy(args, 0, withConfigName, 1, args.length);
-        return SpringApplication.run(application, withConfigName);
+        return new SpringApplicationBuilder(application).listeners(new GracefulDrain(DRAIN_DELAY)).run(withConfigName);
     }
 }

@@ -24,6 +24,12 @@ public record RunningService(ConfigurableApplicationContext context, ManagedChan
         implements AutoCloseable {
 
     public static RunningService start(Class<?> application, String configName, Map<String, String> properties) {
+        return start(application, configName, properties, List.of());
+    }
+
+    /** As above, with more application listeners (e.g. the graceful drain that deployments get). */
+    public static RunningService start(Class<?> application, String configName, Map<String, String> properties,
+                                       List<ApplicationListener<?>> listeners) {
         AtomicInteger port = new AtomicInteger(-1);
         ApplicationListener<?> portListener = event -> {
             if (event instanceof GrpcServerStartedEvent started) {
@@ -42,6 +48,7 @@ public record RunningService(ConfigurableApplicationContext context, ManagedChan
         ConfigurableApplicationContext context = new SpringApplicationBuilder(application)
                 .logStartupInfo(false)
                 .listeners(portListener)
+                .listeners(listeners.toArray(ApplicationListener[]::new))
                 .run(args.toArray(String[]::new));
         if (port.get() <= 0) {
             context.close();
