@@ -42,6 +42,7 @@ public final class GrpcVerifierChannel implements PipelinedVerifierChannel {
     private long bytesSent;
     private long bytesReceived;
     private VerifierLoad load = VerifierLoad.UNKNOWN;
+    private long lastServerNanos = -1;
 
     private GrpcVerifierChannel(Channel channel, OpenSession open, Duration roundTimeout) {
         this.roundTimeout = roundTimeout;
@@ -82,6 +83,11 @@ public final class GrpcVerifierChannel implements PipelinedVerifierChannel {
     @Override
     public VerifierLoad load() {
         return load;
+    }
+
+    @Override
+    public long lastServerNanos() {
+        return lastServerNanos;
     }
 
     /** Serialised request bytes sent so far, opening message included (a figure of merit per round). */
@@ -131,6 +137,8 @@ public final class GrpcVerifierChannel implements PipelinedVerifierChannel {
             targetProbs[i] = v.getTargetProbOfDrafts(i);
         }
         load = v.hasLoad() ? PolicyMapping.load(v.getLoad()) : VerifierLoad.UNKNOWN;
+        // 0 from a verifier that does not report its time: unknown, not free.
+        lastServerNanos = v.getVerifyMicros() > 0 ? Integer.toUnsignedLong(v.getVerifyMicros()) * 1_000 : -1;
         return Optional.of(new Verdict(v.getAccepted(), v.getNextToken(), v.getBonus(), targetProbs, v.getTargetEntropy()));
     }
 

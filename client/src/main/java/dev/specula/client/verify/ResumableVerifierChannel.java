@@ -106,6 +106,11 @@ public final class ResumableVerifierChannel implements PipelinedVerifierChannel 
     }
 
     @Override
+    public long lastServerNanos() {
+        return current == null ? -1 : current.lastServerNanos();
+    }
+
+    @Override
     public void close() {
         closed = true;
         if (current != null) {

@@ -47,6 +47,11 @@ public final class InOrderPipelinedChannel implements PipelinedVerifierChannel {
     }
 
     @Override
+    public long lastServerNanos() {
+        return verifier.lastServerNanos();
+    }
+
+    @Override
     public void close() {
         verifier.close();
     }

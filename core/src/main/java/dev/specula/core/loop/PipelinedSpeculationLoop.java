@@ -82,7 +82,7 @@ public final class PipelinedSpeculationLoop {
                         + verified.length() + " drafted tokens");
             }
             policy.observe(new RoundTrace(verified, verdict, verified.length(), head.draftNanos(),
-                    nanoClock.getAsLong() - head.sentNanos(), verifier.load()));
+                    nanoClock.getAsLong() - head.sentNanos(), verifier.load(), verifier.lastServerNanos()));
             RoundCommit commit = RoundCommit.commit(RoundCommit.roundTokens(verified, verdict), committed, stop, sink);
             stats.recordRound(verified.length(), verdict.accepted(), commit.emitted());
             if (commit.end() != null) {

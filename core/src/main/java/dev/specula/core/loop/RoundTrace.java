@@ -12,7 +12,15 @@ import dev.specula.core.verify.Verdict;
  * @param draftNanos    time the draft source took this round; 0 when nothing was drafted
  * @param verifyNanos   time of the verify call: the round trip as the loop sees it, forward pass included
  * @param load          the verifier's load as reported with this verdict
+ * @param serverNanos   time the verifier itself spent on the round (its forward pass included), or -1 when it
+ *                      did not say; the rest of {@code verifyNanos} is network and queueing
  */
 public record RoundTrace(Draft draft, Verdict verdict, int draftedTokens, long draftNanos, long verifyNanos,
-                         VerifierLoad load) {
+                         VerifierLoad load, long serverNanos) {
+
+    /** A round whose verifier did not report its own time (in process, the whole round is the verifier's). */
+    public RoundTrace(Draft draft, Verdict verdict, int draftedTokens, long draftNanos, long verifyNanos,
+                      VerifierLoad load) {
+        this(draft, verdict, draftedTokens, draftNanos, verifyNanos, load, -1);
+    }
 }

@@ -88,7 +88,8 @@ public final class SpeculationLoop {
                 throw new IllegalStateException("verifier accepted " + verdict.accepted() + " of "
                         + draft.length() + " drafted tokens");
             }
-            policy.observe(new RoundTrace(draft, verdict, drafted, draftNanos, verifyNanos, verifier.load()));
+            policy.observe(new RoundTrace(draft, verdict, drafted, draftNanos, verifyNanos, verifier.load(),
+                    verifier.lastServerNanos()));
             switching.observe(draft, verdict);
             RoundCommit commit = RoundCommit.commit(RoundCommit.roundTokens(draft, verdict), committed, stop, sink);
             stats.recordRound(draft.length(), verdict.accepted(), commit.emitted());

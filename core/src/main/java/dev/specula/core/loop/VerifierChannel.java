@@ -20,6 +20,14 @@ public interface VerifierChannel extends AutoCloseable {
      */
     Verdict verify(int[] uncheckedContext, Draft draft);
 
+    /**
+     * Nanoseconds the verifier itself spent on the latest round, as it reported with the verdict; -1 when it does
+     * not report (in process the caller's own timing is the verifier's).
+     */
+    default long lastServerNanos() {
+        return -1;
+    }
+
     /** The verifier's load as reported with the latest verdict; {@link VerifierLoad#UNKNOWN} by default. */
     default VerifierLoad load() {
         return VerifierLoad.UNKNOWN;

@@ -108,7 +108,7 @@ public final class GoodputDraftLength implements DraftLengthPolicy {
             sawFirstDraft = true;
         }
         if (sawFirstRound) {
-            rounds.observe(round.draft().length(), load.sharers(), round.verifyNanos());
+            rounds.observe(round.draft().length(), load.sharers(), round.verifyNanos(), round.serverNanos());
         }
         sawFirstRound = true;
     }

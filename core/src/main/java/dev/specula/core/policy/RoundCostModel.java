@@ -14,6 +14,10 @@ package dev.specula.core.policy;
  * <p>r and σ are fitted by exponentially weighted least squares of R on x = s·k (intercept r, slope r·σ), shrunk
  * towards the prior σ₀ with the weight of {@code priorWeight} rounds spread one token apart: with a fixed k the
  * slope cannot be told from the data, and the prior then decides.
+ *
+ * <p>When the verifier reports its own time per round, the fit uses that time only and the rest — network and
+ * queueing, the same whatever k is — is added back as a constant: R(k) = n + r · (1 + ...). Otherwise a long round
+ * trip would inflate r, and with it the prior's cost of every drafted token.
  */
 final class RoundCostModel {
     private final double priorSigma;
@@ -24,6 +28,8 @@ final class RoundCostModel {
     private double sy;
     private double sxx;
     private double sxy;
+    private double networkWeight;
+    private double networkSum;
 
     RoundCostModel(double priorSigma, double priorWeight, double decay) {
         this.priorSigma = priorSigma;
@@ -33,8 +39,21 @@ final class RoundCostModel {
 
     /** A measured round: {@code k} drafted tokens verified in {@code nanos} while {@code sharers} shared forwards. */
     void observe(int k, int sharers, long nanos) {
+        observe(k, sharers, nanos, -1);
+    }
+
+    /**
+     * As above, with {@code serverNanos} of the round spent in the verifier itself (-1: not reported, the whole
+     * round counts as the verifier's).
+     */
+    void observe(int k, int sharers, long nanos, long serverNanos) {
         double x = (double) sharers * k;
         double y = nanos;
+        if (serverNanos >= 0 && serverNanos <= nanos) {
+            y = serverNanos;
+            networkWeight = decay * networkWeight + 1;
+            networkSum = decay * networkSum + (nanos - serverNanos);
+        }
         w = decay * w + 1;
         sx = decay * sx + x;
         sy = decay * sy + y;
@@ -57,11 +76,16 @@ final class RoundCostModel {
         return Math.max(0.0, slope() / baseNanos());
     }
 
+    /** The part of a round outside the verifier (network, queueing): independent of k. 0 when not reported. */
+    double networkNanos() {
+        return networkWeight == 0 ? 0 : networkSum / networkWeight;
+    }
+
     /** R(k) in nanoseconds with {@code sharers} sessions sharing forward passes. */
     double roundNanos(int k, int sharers) {
         double sigma = marginalCost();
         double perToken = sigma == 0 ? 0 : Math.min(1.0, sigma * sharers);
-        return baseNanos() * (1 + perToken * k);
+        return networkNanos() + baseNanos() * (1 + perToken * k);
     }
 
     private double slope() {

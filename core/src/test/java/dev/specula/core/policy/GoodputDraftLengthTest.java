@@ -106,4 +106,26 @@ class GoodputDraftLengthTest {
         }
         assertEquals(GoodputDraftLength.PROBE_LENGTH, drafted, "one probe after " + GoodputDraftLength.PROBE_AFTER);
     }
+
+    @Test
+    void overALongRoundTripTheVerifiersOwnTimeDecidesWhatADraftCosts() {
+        long network = 40_000_000; // 40 ms round trip
+        long forward = 1_000_000;  // 1 ms verifier step, +5% per drafted token
+        GoodputDraftLength reported = new GoodputDraftLength(8, 4, 0.1);
+        GoodputDraftLength unreported = new GoodputDraftLength(8, 4, 0.1);
+        for (int i = 0; i < 60; i++) {
+            int k = 3 + i % 3;
+            int accepted = (int) Math.round(0.7 * k);
+            Draft draft = new Draft(new int[k], null, new float[k]);
+            Verdict verdict = new Verdict(accepted, 0, accepted == k, new float[accepted], 0f);
+            long server = (long) (forward * (1 + 0.05 * k));
+            VerifierLoad alone = new VerifierLoad(1, 0, 1);
+            reported.observe(new RoundTrace(draft, verdict, k, 100_000L * k, network + server, alone, server));
+            unreported.observe(new RoundTrace(draft, verdict, k, 100_000L * k, network + server, alone));
+        }
+        // Drafting and verifying more tokens is nearly free next to the round trip: draft to the cap.
+        assertEquals(8, reported.nextLength(null));
+        // Without the split, the prior prices every drafted token at a tenth of the whole 40 ms round.
+        assertTrue(unreported.nextLength(null) < 8, "k = " + unreported.nextLength(null));
+    }
 }

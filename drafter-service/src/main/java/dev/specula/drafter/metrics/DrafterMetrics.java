@@ -132,6 +132,11 @@ public final class DrafterMetrics {
             }
 
             @Override
+            public long lastServerNanos() {
+                return channel.lastServerNanos();
+            }
+
+            @Override
             public void close() {
                 channel.close();
             }

@@ -146,13 +146,15 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
         long start = System.nanoTime();
         Verdict verdict = session.verify(context, admitted.get());
         gate.checked(admitted.get(), verdict);
-        metrics.recordRound(admitted.get().length(), verdict, System.nanoTime() - start);
+        long nanos = System.nanoTime() - start;
+        metrics.recordRound(admitted.get().length(), verdict, nanos);
         RoundVerdict.Builder out = RoundVerdict.newBuilder()
                 .setRound(round.getRound())
                 .setAccepted(verdict.accepted())
                 .setNextToken(verdict.nextToken())
                 .setBonus(verdict.bonus())
                 .setTargetEntropy(verdict.targetEntropy())
+                .setVerifyMicros((int) Math.min(Integer.MAX_VALUE, nanos / 1_000))
                 .setLoad(VerifierLoad.newBuilder()
                         .setRunningSessions(engine.openSessions())
                         .setQueueDepth(engine.serving().schedulerQueueDepth()));
