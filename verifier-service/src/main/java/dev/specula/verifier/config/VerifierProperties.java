@@ -36,6 +36,8 @@ import org.springframework.util.unit.DataSize;
  * @param readinessTimeout     the "model" health (gRPC health of service {@code verifier}) is DOWN unless a
  *                             one-token verification completes within this
  * @param readinessCache       how long one such probe's answer is reused
+ * @param sessionIdleTimeout   a session whose client sends nothing for this long is ended (DEADLINE_EXCEEDED) and
+ *                             freed: a paused or partitioned drafter must not hold a session slot forever
  */
 @ConfigurationProperties("specula.verifier")
 public record VerifierProperties(Path modelPath, int maxSessions, int maxNewTokensCap, int intraOpThreads,
@@ -55,7 +57,8 @@ public record VerifierProperties(Path modelPath, int maxSessions, int maxNewToke
                                  @DefaultValue("30s") Duration streamStallTimeout,
                                  @DefaultValue("-1") int cudaDevice,
                                  @DefaultValue("2s") Duration readinessTimeout,
-                                 @DefaultValue("3s") Duration readinessCache) {
+                                 @DefaultValue("3s") Duration readinessCache,
+                                 @DefaultValue("120s") Duration sessionIdleTimeout) {
 
     public VerifierProperties {
         if (modelPath == null) {
@@ -76,7 +79,7 @@ public record VerifierProperties(Path modelPath, int maxSessions, int maxNewToke
         }
         if (admissionWait.isNegative() || !positive(idleEvictAfter) || !positive(kvstoreLookupTimeout)
                 || !positive(kvstoreGetTimeout) || !positive(kvstorePutTimeout) || !positive(streamStallTimeout)
-                || !positive(readinessTimeout) || readinessCache.isNegative()) {
+                || !positive(readinessTimeout) || readinessCache.isNegative() || !positive(sessionIdleTimeout)) {
             throw new IllegalArgumentException("specula.verifier: admission-wait must be >= 0; idle-evict-after, "
                     + "the kvstore timeouts and stream-stall-timeout must be > 0");
         }

@@ -17,10 +17,13 @@ import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.verifier.engine.ActiveSession;
 import dev.specula.verifier.engine.VerifierEngine;
 import dev.specula.verifier.metrics.VerifierMetrics;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -28,7 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * round answered by exactly one verdict. Pipelined clients send rounds ahead ({@link PipelineGate} decides
  * which get checked). Inbound messages are requested one at a time, and only while the client is reading the
  * verdicts, so a client that sends rounds but never reads cannot make the verifier buffer without bound. The
- * session is freed when the stream completes, fails or is cancelled.
+ * session is freed when the stream completes, fails or is cancelled, or when its {@link IdleLease} expires (no
+ * message for the idle timeout: the client paused, lost its link, or stopped reading).
  */
 final class SessionStreamHandler implements StreamObserver<SessionRequest> {
     private final VerifierEngine engine;
@@ -40,13 +44,17 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
     private final PipelineGate gate = new PipelineGate();
     /** A message was processed while the client was not reading: request the next one when it is ready again. */
     private final AtomicBoolean wantsNext = new AtomicBoolean();
+    private final IdleLease lease;
 
-    SessionStreamHandler(VerifierEngine engine, VerifierMetrics metrics, ServerCallStreamObserver<SessionResponse> responses) {
+    SessionStreamHandler(VerifierEngine engine, VerifierMetrics metrics, ServerCallStreamObserver<SessionResponse> responses,
+                         ScheduledExecutorService timers, Duration idleTimeout) {
         this.engine = engine;
         this.metrics = metrics;
         this.responses = responses;
+        this.lease = new IdleLease(timers, idleTimeout, this::expire);
         responses.setOnCancelHandler(() -> {
             gone = true;
+            lease.end();
             release();
         });
         responses.disableAutoRequest();
@@ -56,6 +64,18 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
             }
         });
         responses.request(1);
+        lease.renew();
+    }
+
+    /** Ends the session whose lease term {@code term} ran out, unless a message renewed it meanwhile. */
+    private synchronized void expire(long term) {
+        if (finished || !lease.isCurrent(term)) {
+            return;
+        }
+        finished = true;
+        release();
+        responses.onError(Status.DEADLINE_EXCEEDED.withDescription("session idle for "
+                + lease.timeout().toMillis() + " ms: no message from the client").asRuntimeException());
     }
 
     /** Asks for the next client message now if verdicts can flow, else as soon as the client reads again. */
@@ -71,6 +91,7 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
         if (finished) {
             return;
         }
+        lease.renew();
         try {
             switch (request.getMessageCase()) {
                 case OPEN -> open(request.getOpen());
@@ -78,10 +99,12 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
                 default -> throw new InvalidRequestException("a session message must be 'open' or 'round'");
             }
             if (!finished) {
+                lease.renew(); // the idle time starts when the answer is out, not when the message came in
                 requestNext();
             }
         } catch (RuntimeException e) {
             finished = true;
+            lease.end();
             release();
             responses.onError(StatusMapping.toStatus(e).asRuntimeException());
         }
@@ -168,6 +191,7 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
     public synchronized void onError(Throwable t) {
         gone = true;
         finished = true;
+        lease.end();
         release();
     }
 
@@ -175,6 +199,7 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
     public synchronized void onCompleted() {
         if (!finished) {
             finished = true;
+            lease.end();
             release();
             responses.onCompleted();
         }

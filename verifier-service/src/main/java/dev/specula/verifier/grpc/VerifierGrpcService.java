@@ -24,6 +24,8 @@ import dev.specula.verifier.metrics.VerifierMetrics;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.springframework.stereotype.Service;
 
 /** gRPC edge of the verifier: maps messages, calls the engine, maps results. */
@@ -31,17 +33,26 @@ import org.springframework.stereotype.Service;
 public class VerifierGrpcService extends VerifierGrpc.VerifierImplBase {
     private final VerifierEngine engine;
     private final VerifierMetrics metrics;
+    private final Duration sessionIdleTimeout;
+    /** Session idle leases; one daemon thread, shared by every verifier in the JVM (the launcher hosts several). */
+    private static final ScheduledExecutorService LEASE_TIMERS = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "verifier-session-leases");
+        t.setDaemon(true);
+        return t;
+    });
     private final Duration maxStall;
 
     public VerifierGrpcService(VerifierEngine engine, VerifierMetrics metrics, VerifierProperties properties) {
         this.engine = engine;
         this.metrics = metrics;
         this.maxStall = properties.streamStallTimeout();
+        this.sessionIdleTimeout = properties.sessionIdleTimeout();
     }
 
     @Override
     public StreamObserver<SessionRequest> session(StreamObserver<SessionResponse> responses) {
-        return new SessionStreamHandler(engine, metrics, (ServerCallStreamObserver<SessionResponse>) responses);
+        return new SessionStreamHandler(engine, metrics, (ServerCallStreamObserver<SessionResponse>) responses,
+                LEASE_TIMERS, sessionIdleTimeout);
     }
 
     @Override
