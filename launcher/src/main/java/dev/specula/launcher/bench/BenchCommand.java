@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 /** {@code specula bench SCENARIO [--json FILE]}: prints a table; --json also writes the report. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run a benchmark scenario: step-costs, speedup, mesh-overhead, concurrency, kv-restore, "
-                + "kvstore-throughput, adaptive-k, entropy-switching, ngram-editing, edge-rtt.")
+                + "kvstore-throughput, adaptive-k, entropy-switching, ngram-editing, edge-rtt, frontdoor.")
 public final class BenchCommand implements Callable<Integer> {
     private static final Map<String, Scenario> SCENARIOS = new LinkedHashMap<>();
 
@@ -22,14 +22,14 @@ public final class BenchCommand implements Callable<Integer> {
         for (Scenario s : List.of(new StepCostsScenario(), new SpeedupScenario(), new MeshOverheadScenario(),
                 new ConcurrencyScenario(), new KvRestoreScenario(), new KvStoreThroughputScenario(),
                 new AdaptiveKScenario(), new EntropySwitchingScenario(), new NgramEditingScenario(),
-                new EdgeRttScenario())) {
+                new EdgeRttScenario(), new FrontDoorScenario())) {
             SCENARIOS.put(s.name(), s);
         }
     }
 
     @Parameters(index = "0", paramLabel = "SCENARIO",
             description = "step-costs | speedup | mesh-overhead | concurrency | kv-restore | kvstore-throughput | "
-                    + "adaptive-k | entropy-switching | ngram-editing | edge-rtt")
+                    + "adaptive-k | entropy-switching | ngram-editing | edge-rtt | frontdoor")
     String scenario;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON.")
