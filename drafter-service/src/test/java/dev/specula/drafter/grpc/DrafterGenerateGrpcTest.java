@@ -8,7 +8,6 @@ import dev.specula.core.loop.StopCondition;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.drafter.DrafterApplication;
 import dev.specula.drafter.testing.ModelPair;
-import dev.specula.drafter.testing.RunningService;
 import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.DraftGenerateRequest;
 import dev.specula.proto.v1.DrafterGrpc;
@@ -21,6 +20,8 @@ import dev.specula.proto.v1.VerifierGrpc;
 import dev.specula.runtime.decoder.DecoderModel;
 import dev.specula.runtime.decoder.ExecutionSettings;
 import dev.specula.runtime.speculation.InProcessDecoding;
+import dev.specula.service.testing.RunningService;
+import dev.specula.service.testing.TestTokens;
 import dev.specula.verifier.VerifierApplication;
 import dev.specula.verifier.engine.VerifierEngine;
 import io.grpc.Channel;
@@ -107,7 +108,7 @@ class DrafterGenerateGrpcTest {
     @ParameterizedTest(name = "k = {0}")
     @ValueSource(ints = {1, 4, 8})
     void speculativeGreedyEqualsTargetOnlyGreedy(int k) {
-        int[] prompt = tokens(9, k);
+        int[] prompt = TestTokens.tokens(9, k);
         List<GenerateEvent> speculative = events(drafter.channel(), request(prompt, Mode.MODE_SPECULATIVE,
                 SamplingParams.GREEDY, 48, k, true));
         List<GenerateEvent> targetOnly = targetOnly(prompt, SamplingParams.GREEDY, 48, true);
@@ -131,7 +132,7 @@ class DrafterGenerateGrpcTest {
 
     @Test
     void speculativeGreedyStopsAtEndOfSequenceExactlyWhereTargetOnlyDoes() {
-        int[] prompt = tokens(6, 31);
+        int[] prompt = TestTokens.tokens(6, 31);
         List<GenerateEvent> speculative = events(drafter.channel(), request(prompt, Mode.MODE_UNSPECIFIED,
                 SamplingParams.GREEDY, 96, 0, false));
         List<GenerateEvent> targetOnly = targetOnly(prompt, SamplingParams.GREEDY, 96, false);
@@ -144,7 +145,7 @@ class DrafterGenerateGrpcTest {
 
     @Test
     void sampledSpeculativeWithAFixedSeedReplaysIdentically() {
-        int[] prompt = tokens(8, 32);
+        int[] prompt = TestTokens.tokens(8, 32);
         SamplingParams params = new SamplingParams(0.9, 50, 0.95, 2024L);
         DraftGenerateRequest request = request(prompt, Mode.MODE_SPECULATIVE, params, 40, 4, true);
 
@@ -157,7 +158,7 @@ class DrafterGenerateGrpcTest {
 
     @Test
     void draftOnlyDecodesTheDraftModelAlone() {
-        int[] prompt = tokens(7, 33);
+        int[] prompt = TestTokens.tokens(7, 33);
         List<GenerateEvent> events = events(drafter.channel(), request(prompt, Mode.MODE_DRAFT_ONLY,
                 SamplingParams.GREEDY, 32, 0, true));
 
@@ -171,7 +172,7 @@ class DrafterGenerateGrpcTest {
     }
 
     static Stream<Arguments> invalidRequests() {
-        int[] ok = tokens(5, 34);
+        int[] ok = TestTokens.tokens(5, 34);
         return Stream.of(
                 Arguments.of("draft_length above the maximum",
                         request(ok, Mode.MODE_SPECULATIVE, SamplingParams.GREEDY, 8, MAX_DRAFT_LENGTH + 1, false),
@@ -218,7 +219,7 @@ class DrafterGenerateGrpcTest {
         AtomicInteger sessionsAtFirstChunk = new AtomicInteger(-1);
         CompletableFuture<Status> ended = new CompletableFuture<>();
         DrafterGrpc.newStub(drafter.channel()).withDeadlineAfter(60, TimeUnit.SECONDS).generate(
-                request(tokens(5, 35), Mode.MODE_SPECULATIVE, SamplingParams.GREEDY, 1024, 1, true),
+                request(TestTokens.tokens(5, 35), Mode.MODE_SPECULATIVE, SamplingParams.GREEDY, 1024, 1, true),
                 new ClientResponseObserver<DraftGenerateRequest, GenerateEvent>() {
                     private ClientCallStreamObserver<DraftGenerateRequest> call;
 
@@ -256,7 +257,7 @@ class DrafterGenerateGrpcTest {
     @Order(Integer.MAX_VALUE)
     void withTheVerifierStoppedSpeculativeIsUnavailableAndDraftOnlyStillRuns() {
         verifier.close();
-        int[] prompt = tokens(5, 36);
+        int[] prompt = TestTokens.tokens(5, 36);
 
         StatusRuntimeException error = catchThrowableOfType(StatusRuntimeException.class, () -> events(
                 drafter.channel(), request(prompt, Mode.MODE_SPECULATIVE, SamplingParams.GREEDY, 16, 4, true)));
@@ -301,7 +302,7 @@ class DrafterGenerateGrpcTest {
                 .flatMapToInt(e -> e.getChunk().getTokenIdsList().stream().mapToInt(Integer::intValue)).toArray();
     }
 
-    private static DraftGenerateRequest request(int[] prompt, Mode mode, SamplingParams params, int maxNewTokens,
+    static DraftGenerateRequest request(int[] prompt, Mode mode, SamplingParams params, int maxNewTokens,
                                                 int draftLength, boolean ignoreEos) {
         DraftGenerateRequest.Builder request = DraftGenerateRequest.newBuilder().setMode(mode)
                 .setSampling(ProtoMapping.sampling(params)).setMaxNewTokens(maxNewTokens)
@@ -310,14 +311,4 @@ class DrafterGenerateGrpcTest {
         return request.build();
     }
 
-    /** Deterministic byte tokens (ids 0..255, in every byte-level vocabulary), different per seed. */
-    private static int[] tokens(int count, int seed) {
-        int[] tokens = new int[count];
-        long state = seed * 0x9E3779B97F4A7C15L + 1;
-        for (int i = 0; i < count; i++) {
-            state = state * 6364136223846793005L + 1442695040888963407L;
-            tokens[i] = (int) ((state >>> 33) % 256);
-        }
-        return tokens;
-    }
 }

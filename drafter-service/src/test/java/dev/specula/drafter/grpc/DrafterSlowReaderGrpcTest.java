@@ -1,37 +1,33 @@
 package dev.specula.drafter.grpc;
 
+import static dev.specula.service.testing.TestTokens.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.drafter.DrafterApplication;
 import dev.specula.drafter.testing.ModelPair;
-import dev.specula.drafter.testing.RunningService;
-import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.DraftGenerateRequest;
 import dev.specula.proto.v1.DrafterGrpc;
 import dev.specula.proto.v1.GenerateEvent;
 import dev.specula.proto.v1.Mode;
 import dev.specula.service.testing.NeverReadingCall;
+import dev.specula.service.testing.RunningService;
 import dev.specula.verifier.VerifierApplication;
 import dev.specula.verifier.engine.VerifierEngine;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Slow reader (reliability matrix "slow reader / backpressure"): a Generate client that never asks for a message
@@ -50,7 +46,7 @@ class DrafterSlowReaderGrpcTest {
 
     private RunningService verifier;
     private VerifierEngine verifierEngine;
-    private ConfigurableApplicationContext drafter;
+    private RunningService drafter;
     private ManagedChannel channel;
 
     @BeforeAll
@@ -60,21 +56,12 @@ class DrafterSlowReaderGrpcTest {
                 "specula.verifier.model-path", pair.verifier().toString(),
                 "specula.verifier.intra-op-threads", "2"));
         verifierEngine = verifier.bean(VerifierEngine.class);
-        // As RunningService, with an in-process server (whose started event reports no port: RunningService
-        // would take that for a failed start). Command-line arguments win over drafter.yaml.
-        drafter = new SpringApplicationBuilder(DrafterApplication.class).logStartupInfo(false).run(
-                "--spring.config.name=" + DrafterApplication.CONFIG_NAME,
-                "--spring.grpc.server.address=127.0.0.1",
-                "--spring.grpc.server.port=0",
-                "--spring.grpc.server.inprocess.name=" + IN_PROCESS,
-                "--spring.main.web-application-type=none",
-                "--spring.main.banner-mode=off",
-                "--spring.jmx.enabled=false",
-                "--logging.level.root=WARN",
-                "--specula.drafter.model-path=" + pair.drafter(),
-                "--specula.drafter.intra-op-threads=2",
-                "--specula.drafter.stream-stall-timeout=" + STALL.toMillis() + "ms",
-                "--spring.grpc.client.channel.verifier.target=" + verifier.target());
+        drafter = RunningService.start(DrafterApplication.class, DrafterApplication.CONFIG_NAME, Map.of(
+                "spring.grpc.server.inprocess.name", IN_PROCESS,
+                "specula.drafter.model-path", pair.drafter().toString(),
+                "specula.drafter.intra-op-threads", "2",
+                "specula.drafter.stream-stall-timeout", STALL.toMillis() + "ms",
+                "spring.grpc.client.channel.verifier.target", verifier.target()));
         channel = InProcessChannelBuilder.forName(IN_PROCESS).build();
     }
 
@@ -101,7 +88,8 @@ class DrafterSlowReaderGrpcTest {
     void aGenerateClientThatNeverReadsIsEndedAtTheStallTimeoutAndFreesTheVerifierSession() throws Exception {
         NeverReadingCall<DraftGenerateRequest, GenerateEvent> call = NeverReadingCall.start(channel,
                 DrafterGrpc.getGenerateMethod(), CallOptions.DEFAULT);
-        call.request(request(tokens(8, 31), 2000));
+        call.request(DrafterGenerateGrpcTest.request(tokens(8, 31), Mode.MODE_SPECULATIVE, SamplingParams.GREEDY, 2000,
+                4, true));
 
         await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10))
                 .until(() -> verifierEngine.openSessions() == 1 || call.end().isDone());
@@ -113,7 +101,8 @@ class DrafterSlowReaderGrpcTest {
 
         // The drafter is fine afterwards: a client that reads gets its whole generation.
         Iterator<GenerateEvent> events = DrafterGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .generate(request(tokens(8, 32), 16));
+                .generate(DrafterGenerateGrpcTest.request(tokens(8, 32), Mode.MODE_SPECULATIVE, SamplingParams.GREEDY,
+                        16, 4, true));
         int tokens = 0;
         GenerateEvent last = null;
         while (events.hasNext()) {
@@ -126,22 +115,5 @@ class DrafterSlowReaderGrpcTest {
         assertThat(tokens).isEqualTo(16);
     }
 
-    private static DraftGenerateRequest request(int[] prompt, int maxNewTokens) {
-        DraftGenerateRequest.Builder request = DraftGenerateRequest.newBuilder().setMode(Mode.MODE_SPECULATIVE)
-                .setSampling(ProtoMapping.sampling(SamplingParams.GREEDY)).setMaxNewTokens(maxNewTokens)
-                .setDraftLength(4).setIgnoreEos(true);
-        IntStream.of(prompt).forEach(request::addPromptTokenIds);
-        return request.build();
-    }
 
-    /** Deterministic byte tokens (ids 0..255, in every byte-level vocabulary), different per seed. */
-    private static int[] tokens(int count, int seed) {
-        int[] tokens = new int[count];
-        long state = seed * 0x9E3779B97F4A7C15L + 1;
-        for (int i = 0; i < count; i++) {
-            state = state * 6364136223846793005L + 1442695040888963407L;
-            tokens[i] = (int) ((state >>> 33) % 256);
-        }
-        return tokens;
-    }
 }

@@ -1,26 +1,19 @@
 package dev.specula.launcher.bench;
 
+import dev.specula.client.remote.GenerationMode;
+import dev.specula.client.remote.RemoteRequest;
+import dev.specula.client.remote.RemoteResult;
+import dev.specula.client.remote.RouterClient;
+import dev.specula.core.sampling.SamplingParams;
+import dev.specula.launcher.cli.RouterConnection;
 import dev.specula.launcher.mesh.LocalMesh;
-import dev.specula.proto.v1.GenerateEvent;
-import dev.specula.proto.v1.GenerateRequest;
-import dev.specula.proto.v1.Mode;
-import dev.specula.proto.v1.RouterGrpc;
-import dev.specula.proto.v1.SamplingParams;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Verifier-backed speculative generation through the whole mesh (client → router → drafter ⇄ verifier) at
@@ -46,21 +39,20 @@ final class ConcurrencyScenario implements Scenario {
         List<String> prompts = HeldOutPrompts.load(options.prompts(), options.promptChars());
         List<Map<String, Object>> rows = new ArrayList<>();
         Map<Integer, double[]> byLevel = new LinkedHashMap<>();
-        try (LocalMesh mesh = LocalMesh.start(options.mesh())) {
-            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", mesh.router().grpcPort())
-                    .usePlaintext().build();
-            try {
-                RouterGrpc.RouterBlockingStub router = RouterGrpc.newBlockingStub(channel);
-                MeterRegistry verifierMeters = mesh.verifier().context().getBean(MeterRegistry.class);
-                generate(router, prompts.get(0), Math.min(32, options.maxTokens()), options, null); // warm-up
-                for (int level : engine.concurrencyLevels()) {
-                    Map<String, Object> row = runLevel(router, verifierMeters, prompts, level, options);
-                    rows.add(row);
-                    byLevel.put(level, new double[] {(double) row.get("tokens_per_second"), (double) row.get("p50_ms"),
-                            (double) row.get("p99_ms")});
-                }
-            } finally {
-                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        Function<String, RemoteRequest> request = prompt -> new RemoteRequest(prompt, GenerationMode.SPECULATIVE,
+                options.maxTokens(), SamplingParams.GREEDY, options.draftLength(), true);
+        try (LocalMesh mesh = LocalMesh.start(options.mesh());
+             RouterConnection connection = new RouterConnection(mesh.router().grpcPort())) {
+            RouterClient router = connection.client();
+            MeterRegistry verifierMeters = mesh.verifier().context().getBean(MeterRegistry.class);
+            // Warm-up: connections, JIT, the first sessions.
+            LoadRun.once(router, request.apply(prompts.get(0)).withMaxTokens(Math.min(32, options.maxTokens())));
+            for (int level : engine.concurrencyLevels()) {
+                Map<String, Object> row = runLevel(router, verifierMeters, prompts, level, engine.requestsPerClient(),
+                        request);
+                rows.add(row);
+                byLevel.put(level, new double[] {(double) row.get("tokens_per_second"), (double) row.get("p50_ms"),
+                        (double) row.get("p99_ms")});
             }
         }
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -78,86 +70,26 @@ final class ConcurrencyScenario implements Scenario {
         return new BenchReport(name(), MachineInfo.describe(), rows, summary);
     }
 
-    private static Map<String, Object> runLevel(RouterGrpc.RouterBlockingStub router, MeterRegistry verifierMeters,
-                                                List<String> prompts, int level, BenchOptions options)
-            throws Exception {
-        LatencySamples perToken = new LatencySamples();
-        AtomicLong tokens = new AtomicLong();
+    /** One level through {@link LoadRun}, plus how many sessions the verifier's forward passes carried meanwhile. */
+    private static Map<String, Object> runLevel(RouterClient router, MeterRegistry verifierMeters, List<String> prompts,
+                                                int level, int requestsPerClient,
+                                                Function<String, RemoteRequest> request) throws Exception {
         DistributionSummary batches = verifierMeters.find("specula_verifier_batch_size").summary();
         long batchCount = batches == null ? 0 : batches.count();
         double batchTotal = batches == null ? 0 : batches.totalAmount();
-        ExecutorService clients = Executors.newFixedThreadPool(level);
-        CyclicBarrier start = new CyclicBarrier(level + 1);
-        List<Future<?>> done = new ArrayList<>();
-        try {
-            for (int c = 0; c < level; c++) {
-                int client = c;
-                done.add(clients.submit(() -> {
-                    start.await();
-                    for (int r = 0; r < options.engine().requestsPerClient(); r++) {
-                        String prompt = prompts.get((client + r * level) % prompts.size());
-                        tokens.addAndGet(generate(router, prompt, options.maxTokens(), options, perToken));
-                    }
-                    return null;
-                }));
-            }
-            start.await();
-            long begin = System.nanoTime();
-            for (Future<?> future : done) {
-                future.get();
-            }
-            double seconds = (System.nanoTime() - begin) / 1e9;
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("sessions", level);
-            row.put("requests", level * options.engine().requestsPerClient());
-            row.put("tokens", tokens.get());
-            row.put("seconds", seconds);
-            row.put("tokens_per_second", tokens.get() / seconds);
-            row.put("p50_ms", perToken.percentile(50));
-            row.put("p99_ms", perToken.percentile(99));
-            if (batches != null && batches.count() > batchCount) {
-                row.put("mean_batch_sessions", (batches.totalAmount() - batchTotal) / (batches.count() - batchCount));
-            }
-            return row;
-        } finally {
-            clients.shutdownNow();
+        LoadRun.Result result = LoadRun.run(router, prompts, level, requestsPerClient, request);
+        long tokens = result.results().stream().mapToLong(RemoteResult::completionTokens).sum();
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("sessions", level);
+        row.put("requests", level * requestsPerClient);
+        row.put("tokens", tokens);
+        row.put("seconds", tokens / result.tokensPerSecond());
+        row.put("tokens_per_second", result.tokensPerSecond());
+        row.put("p50_ms", result.p50Ms());
+        row.put("p99_ms", result.p99Ms());
+        if (batches != null && batches.count() > batchCount) {
+            row.put("mean_batch_sessions", (batches.totalAmount() - batchTotal) / (batches.count() - batchCount));
         }
-    }
-
-    /**
-     * One greedy speculative generation of exactly {@code maxTokens} tokens; each streamed token's latency is
-     * its chunk's gap since the previous chunk (or since the request for the first) divided by the chunk's size.
-     *
-     * @return tokens generated
-     */
-    static long generate(RouterGrpc.RouterBlockingStub router, String prompt, int maxTokens, BenchOptions options,
-                         LatencySamples perToken) {
-        GenerateRequest request = GenerateRequest.newBuilder()
-                .setPrompt(prompt)
-                .setMode(Mode.MODE_SPECULATIVE)
-                .setMaxTokens(maxTokens)
-                .setSampling(SamplingParams.newBuilder().setTemperature(0).build())
-                .setDraftLength(options.draftLength())
-                .setIgnoreEos(true)
-                .build();
-        long last = System.nanoTime();
-        long count = 0;
-        Iterator<GenerateEvent> events = router.withDeadlineAfter(10, TimeUnit.MINUTES).generate(request);
-        while (events.hasNext()) {
-            GenerateEvent event = events.next();
-            if (event.hasChunk() && event.getChunk().getTokenIdsCount() > 0) {
-                long now = System.nanoTime();
-                int n = event.getChunk().getTokenIdsCount();
-                if (perToken != null) {
-                    double each = (now - last) / 1e6 / n;
-                    for (int i = 0; i < n; i++) {
-                        perToken.add(each);
-                    }
-                }
-                count += n;
-                last = now;
-            }
-        }
-        return count;
+        return row;
     }
 }

@@ -91,7 +91,8 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
         if (finished) {
             return;
         }
-        lease.renew();
+        // No renewal here: an expiry that fires while this message is handled waits for this lock, and the
+        // renewal once the answer is out makes its term stale.
         try {
             switch (request.getMessageCase()) {
                 case OPEN -> open(request.getOpen());
@@ -99,7 +100,7 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
                 default -> throw new InvalidRequestException("a session message must be 'open' or 'round'");
             }
             if (!finished) {
-                lease.renew(); // the idle time starts when the answer is out, not when the message came in
+                lease.renew(); // the idle time runs from the answer, not from the message
                 requestNext();
             }
         } catch (RuntimeException e) {

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.specula.service.boot.GracefulDrain;
+import dev.specula.service.testing.RunningService;
 import dev.specula.verifier.VerifierApplication;
 import dev.specula.verifier.testing.ModelPair;
-import dev.specula.verifier.testing.RunningService;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;

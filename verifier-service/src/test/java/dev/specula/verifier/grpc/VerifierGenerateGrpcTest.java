@@ -15,6 +15,7 @@ import dev.specula.proto.v1.TargetGenerateRequest;
 import dev.specula.proto.v1.VerifierGrpc;
 import dev.specula.runtime.speculation.Generation;
 import dev.specula.runtime.speculation.InProcessDecoding;
+import dev.specula.service.testing.TestTokens;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -47,7 +48,7 @@ class VerifierGenerateGrpcTest extends RunningVerifierTest {
 
     @Test
     void greedyStreamsOneTokenPerChunkThenASummaryAndEqualsInProcessTargetOnly() {
-        int[] prompt = VerifierSessionGrpcTest.tokens(11, 21);
+        int[] prompt = TestTokens.tokens(11, 21);
         List<GenerateEvent> events = generate(request(prompt, SamplingParams.GREEDY, 40, true));
 
         Generation expected = InProcessDecoding.targetOnly(target, prompt, SamplingParams.GREEDY,
@@ -66,7 +67,7 @@ class VerifierGenerateGrpcTest extends RunningVerifierTest {
 
     @Test
     void sampledWithASeedEqualsInProcessTargetOnlyWithTheSameSeed() {
-        int[] prompt = VerifierSessionGrpcTest.tokens(7, 22);
+        int[] prompt = TestTokens.tokens(7, 22);
         SamplingParams params = new SamplingParams(0.8, 40, 0.95, 1234L);
         List<GenerateEvent> events = generate(request(prompt, params, 32, true));
 
@@ -76,7 +77,7 @@ class VerifierGenerateGrpcTest extends RunningVerifierTest {
 
     @Test
     void stoppingAtEndOfSequenceMatchesInProcessTargetOnlyWithTheModelsStopTokens() {
-        int[] prompt = VerifierSessionGrpcTest.tokens(5, 23);
+        int[] prompt = TestTokens.tokens(5, 23);
         SamplingParams params = new SamplingParams(1.0, 0, 1.0, 99L);
         List<GenerateEvent> events = generate(request(prompt, params, 200, false));
 
@@ -95,7 +96,7 @@ class VerifierGenerateGrpcTest extends RunningVerifierTest {
     void aClientCancellingMidStreamStopsTheGenerationAndFreesTheSession() {
         Counter generated = verifier.bean(MeterRegistry.class).get("specula_verifier_target_only_tokens").counter();
         double generatedBefore = generated.count();
-        int[] prompt = VerifierSessionGrpcTest.tokens(5, 24);
+        int[] prompt = TestTokens.tokens(5, 24);
         Context.CancellableContext context = Context.current().withCancellation();
         int[] openDuringStream = {-1};
         context.run(() -> {
@@ -114,11 +115,11 @@ class VerifierGenerateGrpcTest extends RunningVerifierTest {
     }
 
     static Stream<Arguments> invalidRequests() {
-        int[] ok = VerifierSessionGrpcTest.tokens(4, 25);
+        int[] ok = TestTokens.tokens(4, 25);
         return Stream.of(
                 Arguments.of("empty prompt", request(new int[0], SamplingParams.GREEDY, 8, false), "prompt is empty"),
                 Arguments.of("prompt reaching the context",
-                        request(VerifierSessionGrpcTest.tokens(CONTEXT, 26), SamplingParams.GREEDY, 1, false),
+                        request(TestTokens.tokens(CONTEXT, 26), SamplingParams.GREEDY, 1, false),
                         "reaches the model context of " + CONTEXT),
                 Arguments.of("max_new_tokens 0", request(ok, SamplingParams.GREEDY, 0, false), "1.." + CAP + ", got 0"),
                 Arguments.of("max_new_tokens above the cap", request(ok, SamplingParams.GREEDY, CAP + 1, false),

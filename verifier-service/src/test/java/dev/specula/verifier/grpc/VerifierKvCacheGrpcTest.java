@@ -15,11 +15,12 @@ import dev.specula.proto.v1.VerifyRound;
 import dev.specula.runtime.decoder.DecoderModel;
 import dev.specula.runtime.decoder.ExecutionSettings;
 import dev.specula.runtime.speculation.InProcessDecoding;
+import dev.specula.service.testing.RunningService;
+import dev.specula.service.testing.TestTokens;
 import dev.specula.verifier.VerifierApplication;
 import dev.specula.verifier.engine.VerifierEngine;
 import dev.specula.verifier.kvstore.FakeKvStoreServer;
 import dev.specula.verifier.testing.ModelPair;
-import dev.specula.verifier.testing.RunningService;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,7 +82,7 @@ class VerifierKvCacheGrpcTest {
     @Test
     void theNextTurnRestoresTheFinishedConversationFromTheStoreInItsTenantOnly() {
         int[] conversation = finishedConversation("t-restore", 21);
-        int[] nextTurn = concat(conversation, VerifierSessionGrpcTest.tokens(9, 22));
+        int[] nextTurn = concat(conversation, TestTokens.tokens(9, 22));
 
         SessionCall call = new SessionCall(verifier.channel());
         SessionOpened opened = call.open(open("t-restore", nextTurn));
@@ -98,7 +99,7 @@ class VerifierKvCacheGrpcTest {
     @Test
     void targetOnlyGenerateReportsCachedTokensInItsSummary() {
         int[] conversation = finishedConversation("t-generate", 31);
-        int[] nextTurn = concat(conversation, VerifierSessionGrpcTest.tokens(5, 32));
+        int[] nextTurn = concat(conversation, TestTokens.tokens(5, 32));
         TargetGenerateRequest.Builder request = TargetGenerateRequest.newBuilder().setTenant("t-generate")
                 .setSampling(ProtoMapping.sampling(SamplingParams.GREEDY)).setMaxNewTokens(NEW).setIgnoreEos(true);
         IntStream.of(nextTurn).forEach(request::addPromptTokenIds);
@@ -120,7 +121,7 @@ class VerifierKvCacheGrpcTest {
     void damagedBlocksAreRefusedAndTheOutputEqualsTheUncachedOne(FakeKvStoreServer.Damage damage) {
         String tenant = "t-" + damage;
         int[] conversation = finishedConversation(tenant, 41 + damage.ordinal());
-        int[] nextTurn = concat(conversation, VerifierSessionGrpcTest.tokens(9, 51));
+        int[] nextTurn = concat(conversation, TestTokens.tokens(9, 51));
         store.damage(damage);
         try {
             SessionCall call = new SessionCall(verifier.channel());
@@ -156,7 +157,7 @@ class VerifierKvCacheGrpcTest {
 
     /** Runs a 70-token prompt for NEW greedy tokens in {@code tenant}, then waits until its blocks are stored. */
     private int[] finishedConversation(String tenant, int seed) {
-        int[] prompt = VerifierSessionGrpcTest.tokens(70, seed);
+        int[] prompt = TestTokens.tokens(70, seed);
         int before = store.blockCount();
         SessionCall call = new SessionCall(verifier.channel());
         call.open(open(tenant, prompt));

@@ -1,5 +1,6 @@
 package dev.specula.verifier.grpc;
 
+import static dev.specula.service.testing.TestTokens.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
@@ -322,14 +323,4 @@ class VerifierSessionGrpcTest extends RunningVerifierTest {
         return SessionRequest.newBuilder().setRound(round).build();
     }
 
-    /** Deterministic byte tokens (ids 0..255, in every byte-level vocabulary), different per seed. */
-    static int[] tokens(int count, int seed) {
-        int[] tokens = new int[count];
-        long state = seed * 0x9E3779B97F4A7C15L + 1;
-        for (int i = 0; i < count; i++) {
-            state = state * 6364136223846793005L + 1442695040888963407L;
-            tokens[i] = (int) ((state >>> 33) % 256);
-        }
-        return tokens;
-    }
 }

@@ -1,5 +1,6 @@
 package dev.specula.verifier.grpc;
 
+import static dev.specula.service.testing.TestTokens.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,6 +13,7 @@ import dev.specula.proto.v1.TargetGenerateRequest;
 import dev.specula.proto.v1.VerifierGrpc;
 import dev.specula.proto.v1.VerifyRound;
 import dev.specula.service.testing.NeverReadingCall;
+import dev.specula.service.testing.RunningService;
 import dev.specula.verifier.VerifierApplication;
 import dev.specula.verifier.engine.VerifierEngine;
 import dev.specula.verifier.testing.ModelPair;
@@ -23,19 +25,15 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ApplicationListener;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.grpc.server.lifecycle.GrpcServerStartedEvent;
 
 /**
  * Slow readers (reliability matrix "slow reader / backpressure"): a client that never asks for a message must
@@ -55,39 +53,21 @@ class VerifierSlowReaderGrpcTest {
     /** Far more rounds than the windows on the way can hold; a flow-controlled verifier stalls the client first. */
     private static final int MAX_ROUNDS = 400_000;
 
-    private ConfigurableApplicationContext verifier;
+    private RunningService verifier;
     private VerifierEngine engine;
     private int port;
     private ManagedChannel inProcess;
 
-    /**
-     * As {@link dev.specula.verifier.testing.RunningService}, plus an in-process server (whose started event
-     * reports no port, which RunningService would take for a failed start).
-     */
+    /** Serves on a network port and in process, to reach the server over both transports. */
     @BeforeAll
     void start() {
-        AtomicInteger networkPort = new AtomicInteger(-1);
-        ApplicationListener<?> portListener = event -> {
-            if (event instanceof GrpcServerStartedEvent started && started.getPort() > 0) {
-                networkPort.set(started.getPort());
-            }
-        };
-        verifier = new SpringApplicationBuilder(VerifierApplication.class).logStartupInfo(false)
-                .listeners(portListener).run(
-                        "--spring.config.name=" + VerifierApplication.CONFIG_NAME,
-                        "--spring.grpc.server.address=127.0.0.1",
-                        "--spring.grpc.server.port=0",
-                        "--spring.grpc.server.inprocess.name=" + IN_PROCESS,
-                        "--spring.main.web-application-type=none",
-                        "--spring.main.banner-mode=off",
-                        "--spring.jmx.enabled=false",
-                        "--logging.level.root=WARN",
-                        "--specula.verifier.model-path=" + ModelPair.UNDER_TEST.verifier(),
-                        "--specula.verifier.intra-op-threads=2",
-                        "--specula.verifier.stream-stall-timeout=" + STALL.toMillis() + "ms");
-        port = networkPort.get();
-        assertThat(port).as("network gRPC port").isPositive();
-        engine = verifier.getBean(VerifierEngine.class);
+        verifier = RunningService.start(VerifierApplication.class, VerifierApplication.CONFIG_NAME, Map.of(
+                "spring.grpc.server.inprocess.name", IN_PROCESS,
+                "specula.verifier.model-path", ModelPair.UNDER_TEST.verifier().toString(),
+                "specula.verifier.intra-op-threads", "2",
+                "specula.verifier.stream-stall-timeout", STALL.toMillis() + "ms"));
+        port = verifier.port();
+        engine = verifier.bean(VerifierEngine.class);
         inProcess = InProcessChannelBuilder.forName(IN_PROCESS).build();
     }
 
@@ -144,7 +124,7 @@ class VerifierSlowReaderGrpcTest {
     void aSessionClientThatNeverReadsStallsItsOwnSendsAndTheVerifierStopsTakingRounds() throws Exception {
         ManagedChannel smallWindow = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
                 .flowControlWindow(16 * 1024).build();
-        MeterRegistry registry = verifier.getBean(MeterRegistry.class);
+        MeterRegistry registry = verifier.bean(MeterRegistry.class);
         double processedBefore = processed(registry);
         try {
             NeverReadingCall<SessionRequest, SessionResponse> call = NeverReadingCall.start(smallWindow,
@@ -198,9 +178,5 @@ class VerifierSlowReaderGrpcTest {
                 .setIgnoreEos(true);
         IntStream.of(prompt).forEach(request::addPromptTokenIds);
         return request.build();
-    }
-
-    private static int[] tokens(int count, int seed) {
-        return VerifierSessionGrpcTest.tokens(count, seed);
     }
 }

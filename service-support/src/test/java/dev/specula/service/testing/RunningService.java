@@ -1,4 +1,4 @@
-package dev.specula.verifier.testing;
+package dev.specula.service.testing;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
@@ -18,7 +18,9 @@ import org.springframework.grpc.server.lifecycle.GrpcServerStartedEvent;
  * tests talk gRPC only.
  *
  * <p>Properties go in as command-line arguments, which win over the service's yaml (builder properties would
- * be default properties, which the yaml overrides).
+ * be default properties, which the yaml overrides). With {@code spring.grpc.server.inprocess.name} among them the
+ * service also serves in process, next to its network port. Shared by the services' tests (service-support's
+ * test-jar).
  */
 public record RunningService(ConfigurableApplicationContext context, ManagedChannel channel, int port)
         implements AutoCloseable {
@@ -32,7 +34,8 @@ public record RunningService(ConfigurableApplicationContext context, ManagedChan
                                        List<ApplicationListener<?>> listeners) {
         AtomicInteger port = new AtomicInteger(-1);
         ApplicationListener<?> portListener = event -> {
-            if (event instanceof GrpcServerStartedEvent started) {
+            // An in-process server (spring.grpc.server.inprocess.name) starts too and reports no port.
+            if (event instanceof GrpcServerStartedEvent started && started.getPort() > 0) {
                 port.set(started.getPort());
             }
         };
