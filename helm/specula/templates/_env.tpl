@@ -22,6 +22,22 @@ record (Spring ignores unknown variables silently): deploy-tests' SpringBindingT
   value: {{ $v.config.requestTimeout | quote }}
 - name: SPECULA_ROUTER_FALLBACK_TO_TARGET_ONLY
   value: {{ $v.config.fallbackToTargetOnly | quote }}
+# specula.router.discovery.* (kubernetes: EndpointSlices of this release's drafters and verifiers, ready only)
+- name: SPECULA_ROUTER_DISCOVERY_MODE
+  value: {{ $v.discovery.mode | quote }}
+{{- if eq $v.discovery.mode "kubernetes" }}
+- name: SPECULA_ROUTER_DISCOVERY_DRAFTER_SELECTOR
+  value: {{ include "specula.discoverySelector" (dict "root" . "role" "drafter") | quote }}
+- name: SPECULA_ROUTER_DISCOVERY_VERIFIER_SELECTOR
+  value: {{ include "specula.discoverySelector" (dict "root" . "role" "verifier") | quote }}
+{{- end }}
+- name: SPECULA_ROUTER_DISCOVERY_ZONE
+  value: {{ $v.discovery.zone | quote }}
+# specula.router.failover.*
+- name: SPECULA_ROUTER_FAILOVER_MAX_RESUMES
+  value: {{ $v.failover.maxResumes | quote }}
+- name: SPECULA_ROUTER_FAILOVER_STALL_TIMEOUT
+  value: {{ $v.failover.stallTimeout | quote }}
 # spring.grpc.client.channel.drafter.* / .verifier.*
 {{ include "specula.channelEnv" (dict "root" . "channel" "drafter" "target" $drafterTarget) }}
 {{ include "specula.channelEnv" (dict "root" . "channel" "verifier" "target" $verifierTarget) }}
@@ -43,6 +59,11 @@ record (Spring ignores unknown variables silently): deploy-tests' SpringBindingT
   value: {{ $v.config.roundTimeout | quote }}
 - name: SPECULA_DRAFTER_INTRA_OP_THREADS
   value: {{ $v.config.intraOpThreads | quote }}
+{{- if eq .Values.router.discovery.mode "kubernetes" }}
+# The router places each request on a verifier pod it discovered; only the router reaches drafters (NetworkPolicy).
+- name: SPECULA_DRAFTER_ROUTED_VERIFIERS
+  value: "*"
+{{- end }}
 # spring.grpc.client.channel.verifier.*
 {{ include "specula.channelEnv" (dict "root" . "channel" "verifier" "target" $verifierTarget) }}
 {{- end -}}
@@ -104,4 +125,10 @@ record (Spring ignores unknown variables silently): deploy-tests' SpringBindingT
 - name: SPECULA_KVSTORE_REDIS_NAMESPACE
   value: {{ $v.redis.namespace | quote }}
 {{- end }}
+{{- end -}}
+
+
+{{/* Label selector of this release's EndpointSlices of one backend role (labels copied from the Services). */}}
+{{- define "specula.discoverySelector" -}}
+app.kubernetes.io/name={{ include "specula.name" .root }},app.kubernetes.io/instance={{ .root.Release.Name }},specula.dev/backend={{ .role }}
 {{- end -}}

@@ -14,6 +14,10 @@ metadata:
   name: {{ include "specula.componentName" $ctx }}
   labels:
     {{- include "specula.labels" $ctx | nindent 4 }}
+    {{- with include "specula.backendRole" .component }}
+    {{- /* EndpointSlices carry their Service's labels: the router's discovery selects on this one. */}}
+    specula.dev/backend: {{ . }}
+    {{- end }}
   {{- $annotations := merge (dict) (default (dict) $v.service.annotations) (default (dict) .root.Values.commonAnnotations) }}
   {{- with $annotations }}
   annotations:
@@ -54,4 +58,10 @@ spec:
       appProtocol: {{ .appProtocol }}
     {{- end }}
 {{- end }}
+{{- end -}}
+
+
+{{/* The backend role the router discovers a component as (drafter, verifier), or empty. */}}
+{{- define "specula.backendRole" -}}
+{{- if or (eq . "drafter") (eq . "edgeDrafter") -}}drafter{{- else if eq . "verifier" -}}verifier{{- end -}}
 {{- end -}}

@@ -1,6 +1,7 @@
 package dev.specula.drafter.config;
 
 import dev.specula.drafter.engine.DrafterEngine;
+import dev.specula.drafter.engine.VerifierChannels;
 import dev.specula.drafter.metrics.DrafterMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.specula.service.error.StatusMapping;
@@ -14,6 +15,8 @@ import org.springframework.grpc.client.GrpcChannelFactory;
 /** Wires the verifier channel (by logical name), the engine and error mapping. */
 @Configuration(proxyBeanMethods = false)
 public class DrafterConfiguration {
+    /** Verifier replicas a drafter keeps channels to at once; a cluster rarely has more. */
+    static final int MAX_ROUTED_VERIFIERS = 64;
 
     /** The channel factory owns the channel and shuts it down with the context. */
     @Bean(destroyMethod = "")
@@ -21,9 +24,17 @@ public class DrafterConfiguration {
         return channels.createChannel("verifier");
     }
 
+    /** Routed channels are created by the same factory, so they get the service's channel settings. */
     @Bean(destroyMethod = "close")
-    DrafterEngine drafterEngine(DrafterProperties properties, ManagedChannel verifierChannel) {
-        return new DrafterEngine(properties, verifierChannel);
+    VerifierChannels verifierChannels(GrpcChannelFactory channels, ManagedChannel verifierChannel,
+                                      DrafterProperties properties) {
+        return new VerifierChannels(verifierChannel, properties.routedVerifiers(), channels::createChannel,
+                MAX_ROUTED_VERIFIERS);
+    }
+
+    @Bean(destroyMethod = "close")
+    DrafterEngine drafterEngine(DrafterProperties properties, VerifierChannels verifierChannels) {
+        return new DrafterEngine(properties, verifierChannels);
     }
 
     @Bean

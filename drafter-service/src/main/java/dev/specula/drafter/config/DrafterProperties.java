@@ -2,6 +2,7 @@ package dev.specula.drafter.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import dev.specula.service.policy.PolicyProperties;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -23,12 +24,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                           DEADLINE_EXCEEDED, freeing its verifier session
  * @param cudaDevice         -1 (default) runs the draft model on the CPU; N runs it on CUDA device N (needs ONNX
  *                           Runtime's GPU build on the classpath)
+ * @param routedVerifiers    host:port patterns ({@code *} = any characters) of verifier replicas the router may
+ *                           place a request on ({@code DraftGenerateRequest.verifier_endpoint}); empty = only the
+ *                           configured channel. Helm sets {@code *} when the router discovers verifiers (the
+ *                           drafter accepts traffic from the router alone, by NetworkPolicy).
  */
 @ConfigurationProperties("specula.drafter")
 public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxDraftLength, int maxNewTokensCap,
                                 Duration roundTimeout, int intraOpThreads, @DefaultValue PolicyProperties policy,
                                 @DefaultValue("30s") Duration streamStallTimeout,
-                                @DefaultValue("-1") int cudaDevice) {
+                                @DefaultValue("-1") int cudaDevice,
+                                @DefaultValue List<String> routedVerifiers) {
 
     public DrafterProperties {
         if (modelPath == null) {
@@ -49,6 +55,7 @@ public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxD
         if (policy == null) {
             policy = PolicyProperties.DEFAULTS;
         }
+        routedVerifiers = routedVerifiers == null ? List.of() : List.copyOf(routedVerifiers);
         if (policy.maxDraftLength() > maxDraftLength) {
             throw new IllegalArgumentException("specula.drafter: policy.max-draft-length must be <= max-draft-length");
         }

@@ -28,6 +28,7 @@ import dev.specula.runtime.speculation.ModelDraftSource;
 import dev.specula.runtime.speculation.VerifierSession;
 import dev.specula.service.error.BackendUnavailableException;
 import dev.specula.service.error.InvalidRequestException;
+import dev.specula.service.error.VerifierLostException;
 import dev.specula.service.validation.GenerationLimits;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -44,16 +45,16 @@ public final class DrafterEngine implements AutoCloseable {
     private final DrafterProperties properties;
     private final ModelFolder folder;
     private final DecoderModel model;
-    private final Channel verifierChannel;
+    private final VerifierChannels verifierChannels;
     private final int[] stopTokens;
     private final GenerationLimits limits;
 
-    public DrafterEngine(DrafterProperties properties, Channel verifierChannel) {
+    public DrafterEngine(DrafterProperties properties, VerifierChannels verifierChannels) {
         this.properties = properties;
         this.folder = ModelFolder.open(properties.modelPath());
         this.model = DecoderModel.load(folder,
                 ExecutionSettings.configured(properties.intraOpThreads(), properties.cudaDevice()));
-        this.verifierChannel = verifierChannel;
+        this.verifierChannels = verifierChannels;
         this.stopTokens = folder.generationConfig().eosTokenIds();
         this.limits = new GenerationLimits(model.config().vocabSize(), model.config().maxPositionEmbeddings(),
                 properties.maxNewTokensCap());
@@ -92,14 +93,14 @@ public final class DrafterEngine implements AutoCloseable {
      * @throws InvalidRequestException for bad input, {@link BackendUnavailableException} when no verifier answers
      */
     public Generation speculative(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos,
-                                  SpeculationPlan plan, String tenant) {
-        return loop(prompt, params, maxNewTokens, ignoreEos, plan, AlwaysVerify.INSTANCE, tenant);
+                                  SpeculationPlan plan, SessionRoute route) {
+        return loop(prompt, params, maxNewTokens, ignoreEos, plan, AlwaysVerify.INSTANCE, route);
     }
 
     /** Entropy-adaptive (lossy): as speculative, committing the small model's tokens unverified while it is sure. */
     public Generation entropyAdaptive(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos,
-                                      SpeculationPlan plan, String tenant) {
-        return loop(prompt, params, maxNewTokens, ignoreEos, plan, plan.newEntropySwitch(), tenant);
+                                      SpeculationPlan plan, SessionRoute route) {
+        return loop(prompt, params, maxNewTokens, ignoreEos, plan, plan.newEntropySwitch(), route);
     }
 
     /** Cascade, first step: the small model's whole answer and whether the plan's cascade rule escalates it. */
@@ -124,9 +125,9 @@ public final class DrafterEngine implements AutoCloseable {
      * leaves them close to, not exactly, target-distributed (cascade is a lossy mode as a whole).
      */
     public Generation escalate(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos,
-                               SpeculationPlan plan, Draft answer, String tenant) {
+                               SpeculationPlan plan, Draft answer, SessionRoute route) {
         validate(prompt, maxNewTokens);
-        GrpcVerifierChannel verifier = openVerifier(prompt, params, maxNewTokens, tenant);
+        GrpcVerifierChannel verifier = openVerifier(prompt, params, maxNewTokens, route);
         AnswerDraftSource replay = new AnswerDraftSource(answer, prompt.length);
         DraftSource afterwards = source(plan, ignoreEos);
         return new Generation(new HybridDraftSource(replay, afterwards, false), verifier,
@@ -143,9 +144,9 @@ public final class DrafterEngine implements AutoCloseable {
     }
 
     private Generation loop(int[] prompt, SamplingParams params, int maxNewTokens, boolean ignoreEos,
-                            SpeculationPlan plan, SwitchingPolicy switching, String tenant) {
+                            SpeculationPlan plan, SwitchingPolicy switching, SessionRoute route) {
         validate(prompt, maxNewTokens);
-        GrpcVerifierChannel verifier = openVerifier(prompt, params, maxNewTokens, tenant);
+        GrpcVerifierChannel verifier = openVerifier(prompt, params, maxNewTokens, route);
         DraftSource source = source(plan, ignoreEos);
         return new Generation(source, verifier, plan.newLengthPolicy(), switching, stop(maxNewTokens, ignoreEos),
                 plan.draftSource(), plan.lengthMode(), ngramDrafts(source));
@@ -171,14 +172,15 @@ public final class DrafterEngine implements AutoCloseable {
         return () -> 0;
     }
 
-    /** @param tenant KV namespace set by the router; the verifier salts its cache keys with it */
-    private GrpcVerifierChannel openVerifier(int[] prompt, SamplingParams params, int maxNewTokens, String tenant) {
+    private GrpcVerifierChannel openVerifier(int[] prompt, SamplingParams params, int maxNewTokens,
+                                             SessionRoute route) {
+        Channel channel = verifierChannels.channel(route.verifierEndpoint());
         try {
-            return GrpcVerifierChannel.open(verifierChannel, prompt, params, maxNewTokens,
-                    folder.tokenizerFile().sha256(), tenant, properties.roundTimeout());
+            return GrpcVerifierChannel.open(channel, prompt, params, maxNewTokens,
+                    folder.tokenizerFile().sha256(), route.tenant(), properties.roundTimeout());
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
-                throw new BackendUnavailableException("no verifier reachable: " + e.getStatus().getDescription(), e);
+                throw new VerifierLostException("no verifier reachable: " + e.getStatus().getDescription(), e);
             }
             throw e;
         }

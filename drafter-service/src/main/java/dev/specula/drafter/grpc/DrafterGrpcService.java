@@ -8,6 +8,8 @@ import dev.specula.core.sampling.SamplingParams;
 import dev.specula.drafter.config.DrafterProperties;
 import dev.specula.drafter.engine.CascadeAnswer;
 import dev.specula.drafter.engine.DrafterEngine;
+import dev.specula.drafter.engine.SessionRoute;
+import dev.specula.drafter.engine.VerifierLossReporting;
 import dev.specula.drafter.engine.Generation;
 import dev.specula.drafter.metrics.DrafterMetrics;
 import dev.specula.proto.mapping.PolicyMapping;
@@ -55,16 +57,16 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
         switch (mode) {
             case MODE_SPECULATIVE -> {
                 SpeculationPlan plan = engine.plan(request.getPolicy(), request.getDraftLength());
-                run(engine.speculative(prompt, params, maxNew, ignoreEos, plan, request.getTenant()), mode, prompt,
+                run(engine.speculative(prompt, params, maxNew, ignoreEos, plan, route(request)), mode, prompt,
                         params, s -> { }, out);
             }
             case MODE_ENTROPY_ADAPTIVE -> {
                 SpeculationPlan plan = engine.plan(request.getPolicy(), request.getDraftLength());
-                run(engine.entropyAdaptive(prompt, params, maxNew, ignoreEos, plan, request.getTenant()), mode, prompt,
+                run(engine.entropyAdaptive(prompt, params, maxNew, ignoreEos, plan, route(request)), mode, prompt,
                         params, s -> { }, out);
             }
             case MODE_CASCADE -> cascade(engine.plan(request.getPolicy(), request.getDraftLength()), prompt, params,
-                    maxNew, ignoreEos, request.getTenant(), out);
+                    maxNew, ignoreEos, route(request), out);
             // The small model decided every token: none was verified by the target.
             case MODE_DRAFT_ONLY -> run(engine.draftOnly(prompt, params, maxNew, ignoreEos), mode, prompt, params,
                     s -> s.getStatsBuilder().setUnverifiedTokens(s.getCompletionTokens())
@@ -79,7 +81,7 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
         try (generation) {
             long start = System.nanoTime();
             GenerationOutcome outcome = GenerationStreamer.stream(generation.drafter(),
-                    metrics.timed(generation.verifier()), generation.policy(), generation.switching(), prompt, params,
+                    metrics.timed(VerifierLossReporting.of(generation.verifier())), generation.policy(), generation.switching(), prompt, params,
                     generation.stop(), mode, generation.cachedTokens(), summary -> {
                         summary.setDraftSource(PolicyMapping.draftSource(generation.source()))
                                 .setDraftLengthMode(PolicyMapping.lengthMode(generation.lengthMode()));
@@ -95,12 +97,12 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
 
     /** The small model answers; a sure answer is returned as it is, an unsure one escalates to the verifier. */
     private void cascade(SpeculationPlan plan, int[] prompt, SamplingParams params, int maxNew, boolean ignoreEos,
-                         String tenant, FlowControlledSender<GenerateEvent> out) {
+                         SessionRoute route, FlowControlledSender<GenerateEvent> out) {
         long start = System.nanoTime();
         CascadeAnswer answer = engine.answer(prompt, params, maxNew, ignoreEos, plan);
         metrics.recordCascade(answer.escalate());
         if (answer.escalate()) {
-            run(engine.escalate(prompt, params, maxNew, ignoreEos, plan, answer.answer(), tenant), Mode.MODE_CASCADE, prompt,
+            run(engine.escalate(prompt, params, maxNew, ignoreEos, plan, answer.answer(), route), Mode.MODE_CASCADE, prompt,
                     params, summary -> summary.getStatsBuilder().setEscalations(1).setCascadeScore(answer.score()),
                     out);
             return;
@@ -116,6 +118,10 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
                 stats, summary -> summary.setDraftSource(PolicyMapping.draftSource(DraftSourceKind.NONE))
                         .setDraftLengthMode(PolicyMapping.lengthMode(plan.lengthMode())), start, out);
         metrics.recordAnswered(answer.finishReason(), tokens, (System.nanoTime() - start) / 1e9);
+    }
+
+    private static SessionRoute route(DraftGenerateRequest request) {
+        return new SessionRoute(request.getTenant(), request.getVerifierEndpoint());
     }
 
     private static String label(Mode mode) {

@@ -20,8 +20,12 @@ import java.util.concurrent.TimeUnit;
 final class GrpcBackendStream implements BackendStream {
     private final Context.CancellableContext context;
     private final Iterator<GenerateEvent> events;
-    /** Ends the call if nothing arrives in time; null once something arrived or without a first-event deadline. */
-    private volatile Future<?> firstEventTimer;
+    /** Ends the call if the next event does not arrive in time; null without a deadline. */
+    private volatile Future<?> eventTimer;
+    private Duration gap;
+    private ScheduledExecutorService timers;
+    /** The first wait is timed from {@link #watchdog} (request start), later ones from when they begin. */
+    private boolean sawEvent;
     private GenerationSummary summary;
 
     GrpcBackendStream(Context.CancellableContext context, Iterator<GenerateEvent> events) {
@@ -30,13 +34,24 @@ final class GrpcBackendStream implements BackendStream {
     }
 
     /**
-     * Fails the call with DEADLINE_EXCEEDED (which the router treats as an unreachable backend) unless its first
-     * event arrives within {@code timeout}: a backend that hangs before its first token is given up on early,
-     * while a long generation, once it streams, keeps only the whole-request deadline.
+     * Fails the call with DEADLINE_EXCEEDED (which the router treats as a failed backend, and resumes elsewhere)
+     * unless its first event arrives within {@code first} and each later one within {@code gap} of the previous:
+     * a backend that hangs is given up on early, instead of holding the request for its whole deadline.
+     *
+     * @param first null = no first-event deadline
+     * @param gap   null = no deadline between events
      */
-    void expectFirstEventWithin(Duration timeout, ScheduledExecutorService timers) {
-        firstEventTimer = timers.schedule(() -> context.cancel(Status.DEADLINE_EXCEEDED
-                .withDescription("no first token within " + timeout.toMillis() + " ms").asRuntimeException()),
+    void watchdog(Duration first, Duration gap, ScheduledExecutorService timers) {
+        this.gap = gap;
+        this.timers = timers;
+        if (first != null) {
+            arm(first, "no first token within ");
+        }
+    }
+
+    private void arm(Duration timeout, String what) {
+        eventTimer = timers.schedule(() -> context.cancel(Status.DEADLINE_EXCEEDED
+                .withDescription(what + timeout.toMillis() + " ms").asRuntimeException()),
                 timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -47,12 +62,7 @@ final class GrpcBackendStream implements BackendStream {
         }
         Context previous = context.attach();
         try {
-            while (events.hasNext()) {
-                Future<?> timer = firstEventTimer;
-                if (timer != null) {
-                    timer.cancel(false);
-                    firstEventTimer = null;
-                }
+            while (awaitEvent()) {
                 GenerateEvent event = events.next();
                 if (event.hasSummary()) {
                     summary = event.getSummary();
@@ -66,6 +76,26 @@ final class GrpcBackendStream implements BackendStream {
             context.detach(previous);
         }
         throw Status.INTERNAL.withDescription("backend stream ended without a summary").asRuntimeException();
+    }
+
+    /**
+     * Waits for the next event under the watchdog. Only the wait counts: time the router spends writing to a slow
+     * client is not the backend's silence (the client's own stall timeout covers that).
+     */
+    private boolean awaitEvent() {
+        if (eventTimer == null && gap != null && sawEvent) {
+            arm(gap, "backend silent for more than ");
+        }
+        try {
+            return events.hasNext();
+        } finally {
+            sawEvent = true;
+            Future<?> timer = eventTimer;
+            if (timer != null) {
+                timer.cancel(false);
+                eventTimer = null;
+            }
+        }
     }
 
     @Override
@@ -85,6 +115,10 @@ final class GrpcBackendStream implements BackendStream {
 
     @Override
     public void cancel() {
+        Future<?> timer = eventTimer;
+        if (timer != null) {
+            timer.cancel(false);
+        }
         context.cancel(Status.CANCELLED.withDescription("client went away").asRuntimeException());
     }
 

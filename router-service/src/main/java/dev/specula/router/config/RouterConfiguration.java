@@ -1,7 +1,12 @@
 package dev.specula.router.config;
 
 import dev.specula.router.auth.AuthProperties;
+import dev.specula.router.backend.BackendBreakers;
+import dev.specula.router.backend.BackendPools;
 import dev.specula.router.backend.MeshBackends;
+import dev.specula.router.discovery.DiscoveryProperties;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import dev.specula.router.metrics.RouterMetrics;
 import dev.specula.router.metrics.VllmMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -38,9 +43,24 @@ public class RouterConfiguration {
     }
 
     @Bean
-    MeshBackends meshBackends(GrpcChannelFactory channels, RouterProperties properties) {
-        return new MeshBackends(channels.createChannel("drafter"), channels.createChannel("verifier"),
-                properties.requestTimeout(), properties.drafterFirstTokenTimeout());
+    CircuitBreakerRegistry backendCircuitBreakers(MeterRegistry registry) {
+        CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(BackendBreakers.CONFIG);
+        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
+        return breakers;
+    }
+
+    @Bean(destroyMethod = "close")
+    BackendPools backendPools(GrpcChannelFactory channels, RouterProperties properties,
+                              CircuitBreakerRegistry breakers) {
+        return BackendPools.create(properties.discovery(), channels, breakers);
+    }
+
+    @Bean
+    MeshBackends meshBackends(BackendPools pools, RouterProperties properties) {
+        DiscoveryProperties discovery = properties.discovery();
+        return new MeshBackends(pools.drafters(), pools.verifiers(), properties.requestTimeout(),
+                properties.drafterFirstTokenTimeout(), properties.failover().stallTimeout(), discovery.zone(),
+                discovery.affinityMaxInFlight());
     }
 
     @Bean
@@ -57,7 +77,8 @@ public class RouterConfiguration {
     GenerationService generationService(MeshBackends backends, TextTokenizer tokenizer, RouterProperties properties,
                                         RouterMetrics metrics, SideChannelGuard sideChannel) {
         return new GenerationService(backends, tokenizer, properties.fallbackToTargetOnly(), metrics,
-                properties.policy(), properties.fallbackNgramDrafting(), sideChannel.cadenceTokens());
+                properties.policy(), properties.fallbackNgramDrafting(), sideChannel.cadenceTokens(),
+                properties.failover());
     }
 
     @Bean

@@ -2,6 +2,7 @@ package dev.specula.router.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import dev.specula.router.discovery.DiscoveryProperties;
 import dev.specula.service.policy.PolicyProperties;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -26,6 +27,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param drafterFirstTokenTimeout a drafter that has sent nothing this long after a request started is given up
  *                              on, and the request falls back as if the drafter were unreachable (a hung drafter
  *                              must not hold requests for the whole request timeout)
+ * @param failover              resuming requests whose backend failed mid-generation
+ *                              ({@code specula.router.failover.*})
+ * @param discovery             where drafters and verifiers are found, and how replicas are chosen
+ *                              ({@code specula.router.discovery.*})
  */
 @ConfigurationProperties("specula.router")
 public record RouterProperties(Path modelPath, String servedModelName, int maxTokensCap, int defaultDraftLength,
@@ -34,7 +39,9 @@ public record RouterProperties(Path modelPath, String servedModelName, int maxTo
                                @DefaultValue PolicyProperties policy,
                                @DefaultValue("30s") Duration streamStallTimeout,
                                @DefaultValue SideChannelProperties sideChannel,
-                               @DefaultValue("10s") Duration drafterFirstTokenTimeout) {
+                               @DefaultValue("10s") Duration drafterFirstTokenTimeout,
+                               @DefaultValue FailoverProperties failover,
+                               @DefaultValue DiscoveryProperties discovery) {
 
     public RouterProperties {
         if (modelPath == null || servedModelName == null || servedModelName.isBlank()) {
@@ -57,6 +64,12 @@ public record RouterProperties(Path modelPath, String servedModelName, int maxTo
         }
         if (sideChannel == null) {
             sideChannel = SideChannelProperties.AUTO;
+        }
+        if (failover == null) {
+            failover = FailoverProperties.DEFAULTS;
+        }
+        if (discovery == null) {
+            discovery = DiscoveryProperties.DEFAULTS;
         }
     }
 }

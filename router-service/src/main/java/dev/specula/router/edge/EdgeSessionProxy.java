@@ -5,7 +5,6 @@ import dev.specula.proto.v1.SessionResponse;
 import dev.specula.proto.v1.VerifierGrpc;
 import dev.specula.router.auth.GrpcAuthInterceptor;
 import dev.specula.router.backend.MeshBackends;
-import io.grpc.Channel;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import org.springframework.stereotype.Service;
@@ -19,16 +18,16 @@ import org.springframework.stereotype.Service;
  */
 @Service
 public class EdgeSessionProxy extends VerifierGrpc.VerifierImplBase {
-    private final Channel verifier;
+    private final MeshBackends backends;
 
     public EdgeSessionProxy(MeshBackends backends) {
-        this.verifier = backends.verifier();
+        this.backends = backends;
     }
 
     @Override
     public StreamObserver<SessionRequest> session(StreamObserver<SessionResponse> responses) {
         // Called inside the edge call's gRPC context: the verifier call inherits its deadline and cancellation.
-        return new ProxiedSession((ServerCallStreamObserver<SessionResponse>) responses, verifier,
+        return new ProxiedSession((ServerCallStreamObserver<SessionResponse>) responses, backends.verifier(),
                 GrpcAuthInterceptor.currentTenant());
     }
 }

@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Locale;
 
-/** Front-door metrics: requests by mode and finish reason, fallbacks, tokens, end-to-end latency. */
+/** Front-door metrics: requests by mode and finish reason, fallbacks, failovers, tokens, end-to-end latency. */
 public final class RouterMetrics {
     private final MeterRegistry registry;
     private final Counter promptTokens;
@@ -39,7 +39,7 @@ public final class RouterMetrics {
                 .tag("mode", label(completion.mode()))
                 .tag("finish_reason", completion.finishReason().name().toLowerCase(Locale.ROOT))
                 .register(registry).increment();
-        if (!completion.fallbackReason().isEmpty()) {
+        if (completion.mode() != requested) {
             Counter.builder("specula_router_fallbacks").tag("requested", label(requested))
                     .tag("ran", label(completion.mode())).register(registry).increment();
         }
@@ -51,6 +51,17 @@ public final class RouterMetrics {
     public void recordFailure(RequestMode requested, String code) {
         Counter.builder("specula_router_failures").tag("mode", label(requested)).tag("code", code)
                 .register(registry).increment();
+    }
+
+    /**
+     * A request resumed after losing a backend.
+     *
+     * @param failed       the role of the replica that failed ("drafter", "verifier")
+     * @param midStream    whether tokens had already been streamed (otherwise it failed before the first token)
+     */
+    public void recordFailover(String failed, boolean midStream) {
+        Counter.builder("specula_router_failovers").tag("failed", failed)
+                .tag("stage", midStream ? "mid-stream" : "before-first-token").register(registry).increment();
     }
 
     private static String label(RequestMode mode) {

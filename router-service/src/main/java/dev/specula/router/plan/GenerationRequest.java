@@ -50,6 +50,18 @@ public record GenerationRequest(int[] promptTokens, RequestMode mode, int maxTok
                 output, plan);
     }
 
+    /**
+     * The same request continued after {@code generated} tokens: they join the prompt and are no longer owed.
+     * Counter-based randomness is keyed by absolute position, so a seeded continuation draws what the
+     * uninterrupted request would have drawn.
+     */
+    public GenerationRequest continuedAfter(int[] generated) {
+        int[] prompt = java.util.Arrays.copyOf(promptTokens, promptTokens.length + generated.length);
+        System.arraycopy(generated, 0, prompt, promptTokens.length, generated.length);
+        return new GenerationRequest(prompt, mode, maxTokens - generated.length, sampling, draftLength, ignoreEos,
+                tenant, arrivalNanos, output, plan);
+    }
+
     public GenerationRequest withPlan(SpeculationPlan newPlan) {
         return new GenerationRequest(promptTokens, mode, maxTokens, sampling, draftLength, ignoreEos, tenant,
                 arrivalNanos, output, newPlan);

@@ -11,6 +11,7 @@ import dev.specula.proto.v1.GenerationSummary;
 import dev.specula.proto.v1.Mode;
 import dev.specula.proto.v1.SpeculationStats;
 import dev.specula.router.backend.MeshBackends;
+import dev.specula.router.config.FailoverProperties;
 import dev.specula.router.metrics.RouterMetrics;
 import dev.specula.router.plan.Chunk;
 import dev.specula.router.plan.Completion;
@@ -58,7 +59,8 @@ class PolicyRoutingTest {
         channel = NettyChannelBuilder.forTarget(backends.target().replace("static://", "")).usePlaintext().build();
         tokenizer = TextTokenizer.load(ModelFolder.open(repoRoot().resolve("models/test-tiny")));
         service = new GenerationService(new MeshBackends(channel, channel, Duration.ofSeconds(20)), tokenizer, true,
-                new RouterMetrics(new SimpleMeterRegistry()), PolicyProperties.DEFAULTS, true, 0);
+                new RouterMetrics(new SimpleMeterRegistry()), PolicyProperties.DEFAULTS, true, 0,
+                FailoverProperties.DEFAULTS);
     }
 
     @AfterEach
@@ -104,7 +106,7 @@ class PolicyRoutingTest {
         backends.verifier = FakeBackends.stream(List.of(OUTPUT), summary(SpeculationStats.getDefaultInstance()));
         GenerationService impatient = new GenerationService(new MeshBackends(channel, channel, Duration.ofSeconds(20),
                 Duration.ofMillis(300)), tokenizer, true, new RouterMetrics(new SimpleMeterRegistry()),
-                PolicyProperties.DEFAULTS, false, 0);
+                PolicyProperties.DEFAULTS, false, 0, FailoverProperties.DEFAULTS);
 
         long start = System.nanoTime();
         Completion completion = run(impatient, request(RequestMode.SPECULATIVE));
@@ -121,7 +123,7 @@ class PolicyRoutingTest {
         backends.drafter = FakeBackends.stream(List.of(OUTPUT), summary(policyStats()));
         GenerationService impatient = new GenerationService(new MeshBackends(channel, channel, Duration.ofSeconds(20),
                 Duration.ofMillis(300)), tokenizer, true, new RouterMetrics(new SimpleMeterRegistry()),
-                PolicyProperties.DEFAULTS, false, 0);
+                PolicyProperties.DEFAULTS, false, 0, FailoverProperties.DEFAULTS);
 
         Completion completion = run(impatient, request(RequestMode.SPECULATIVE));
 

@@ -209,15 +209,38 @@ class RouterGrpcServiceTest {
     }
 
     @Test
-    void aDrafterLostAfterTheFirstTokenIsAnErrorNotAFallback() {
+    void aDrafterLostAfterTheFirstTokensIsResumedOnTheVerifierWithoutGapOrRepeat() {
         backends.drafter = FakeBackends.streamThenFail(slice(0, 2), Status.UNAVAILABLE.withDescription("lost"));
+        backends.verifier = FakeBackends.stream(List.of(slice(2, 5), slice(5, output.length)),
+                summary(Mode.MODE_TARGET_ONLY, output.length - 2));
+
+        List<GenerateEvent> events = generate(request(Mode.MODE_SPECULATIVE).build());
+
+        assertThat(text(events)).isEqualTo(OUTPUT);
+        GenerationSummary summary = last(events);
+        assertThat(summary.getCompletionTokens()).isEqualTo(output.length);
+        assertThat(summary.getFallbackReason()).contains("drafter unavailable").contains("after 2 tokens");
+        DraftGenerateRequest toDrafter = backends.drafterRequests.get(0);
+        assertThat(backends.verifierRequests).singleElement().satisfies(sent -> {
+            List<Integer> expectedPrompt = new java.util.ArrayList<>(toDrafter.getPromptTokenIdsList());
+            expectedPrompt.add(output[0]);
+            expectedPrompt.add(output[1]);
+            assertThat(sent.getPromptTokenIdsList()).as("prompt + the tokens already streamed")
+                    .isEqualTo(expectedPrompt);
+            assertThat(sent.getMaxNewTokens()).isEqualTo(toDrafter.getMaxNewTokens() - 2);
+        });
+    }
+
+    @Test
+    void aDrafterThatFailsMidStreamWithARefusalIsNotResumed() {
+        backends.drafter = FakeBackends.streamThenFail(slice(0, 2), Status.INTERNAL.withDescription("broken"));
 
         StatusRuntimeException error = catchThrowableOfType(StatusRuntimeException.class,
                 () -> generate(request(Mode.MODE_SPECULATIVE).build()));
 
         assertThat(error).isNotNull();
-        assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-        assertThat(backends.verifierRequests).as("tokens were already streamed: no silent restart").isEmpty();
+        assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+        assertThat(backends.verifierRequests).as("a refusal is not a lost backend: no resume").isEmpty();
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.specula.proto.v1.GenerationSummary;
 import dev.specula.proto.v1.Mode;
 import dev.specula.proto.v1.SpeculationStats;
 import dev.specula.router.backend.MeshBackends;
+import dev.specula.router.config.FailoverProperties;
 import dev.specula.router.config.SideChannelProperties;
 import dev.specula.router.metrics.RouterMetrics;
 import dev.specula.router.plan.Chunk;
@@ -130,7 +131,8 @@ class SideChannelTest {
                 .setFinishReason(FinishReason.FINISH_REASON_LENGTH).setCompletionTokens(TOKENS)
                 .setStats(SpeculationStats.newBuilder().setRounds(rounds.size())).build());
         GenerationService service = new GenerationService(new MeshBackends(channel, channel, Duration.ofSeconds(20)),
-                tokenizer, true, new RouterMetrics(new SimpleMeterRegistry()), PolicyProperties.DEFAULTS, false, cadence);
+                tokenizer, true, new RouterMetrics(new SimpleMeterRegistry()), PolicyProperties.DEFAULTS, false, cadence,
+                FailoverProperties.DEFAULTS);
         Received received = new Received();
         Completion[] done = new Completion[1];
         service.generate(new GenerationRequest(PROMPT, RequestMode.SPECULATIVE, TOKENS, SamplingParams.GREEDY, 4, true),

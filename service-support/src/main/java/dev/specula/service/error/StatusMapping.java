@@ -13,7 +13,16 @@ public final class StatusMapping implements GrpcExceptionHandler {
 
     @Override
     public StatusException handleException(Throwable error) {
-        return toStatus(error).asException();
+        Status status = toStatus(error);
+        return error instanceof VerifierLostException ? status.asException(VerifierLostException.trailers())
+                : status.asException();
+    }
+
+    /** The status with its trailers (which backend failed), for observers closed by hand. */
+    public static StatusRuntimeException toRuntimeException(Throwable error) {
+        Status status = toStatus(error);
+        return error instanceof VerifierLostException ? status.asRuntimeException(VerifierLostException.trailers())
+                : status.asRuntimeException();
     }
 
     public static Status toStatus(Throwable error) {

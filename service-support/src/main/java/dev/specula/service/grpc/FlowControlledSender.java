@@ -80,7 +80,7 @@ public final class FlowControlledSender<T> {
 
     public void fail(Throwable error) {
         if (!cancelled()) {
-            observer.onError(dev.specula.service.error.StatusMapping.toStatus(error).asRuntimeException());
+            observer.onError(dev.specula.service.error.StatusMapping.toRuntimeException(error));
         }
     }
 

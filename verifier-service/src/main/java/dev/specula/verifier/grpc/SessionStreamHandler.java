@@ -107,7 +107,7 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
             finished = true;
             lease.end();
             release();
-            responses.onError(StatusMapping.toStatus(e).asRuntimeException());
+            responses.onError(StatusMapping.toRuntimeException(e));
         }
     }
 
