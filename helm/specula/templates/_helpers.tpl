@@ -156,6 +156,8 @@ passes the drafter's values with its own placement, see edge-drafter/deployment.
 {{- $ctx := dict "root" $root "component" .component -}}
 {{- $models := $root.Values.models -}}
 {{- $grpcProbes := and .grpcProbes (not $root.Values.tls.enabled) -}}
+{{- $managementPort := int (dig "containerPorts" "management" 0 $v) -}}
+{{- $actuatorPort := ternary "management" "http" (gt $managementPort 0) -}}
 metadata:
   labels:
     {{- include "specula.labels" $ctx | nindent 4 }}
@@ -254,6 +256,11 @@ spec:
           value: {{ $v.containerPorts.grpc | quote }}
         - name: SERVER_PORT
           value: {{ $v.containerPorts.http | quote }}
+        {{- if gt $managementPort 0 }}
+        # Actuator on its own port, off the inference port (RELIABILITY.md #22)
+        - name: MANAGEMENT_SERVER_PORT
+          value: {{ $managementPort | quote }}
+        {{- end }}
         - name: SPRING_GRPC_SERVER_INBOUND_MESSAGE_MAX_SIZE
           value: {{ $root.Values.channels.maxInboundMessageSize | quote }}
         {{- if $root.Values.tls.enabled }}
@@ -288,6 +295,11 @@ spec:
         - name: http
           containerPort: {{ $v.containerPorts.http }}
           protocol: TCP
+        {{- if gt $managementPort 0 }}
+        - name: management
+          containerPort: {{ $managementPort }}
+          protocol: TCP
+        {{- end }}
       {{- if $v.startupProbe.enabled }}
       startupProbe:
         {{- if $grpcProbes }}
@@ -297,7 +309,7 @@ spec:
         {{- else }}
         httpGet:
           path: /actuator/health/liveness
-          port: http
+          port: {{ $actuatorPort }}
         {{- end }}
         initialDelaySeconds: {{ $v.startupProbe.initialDelaySeconds }}
         periodSeconds: {{ $v.startupProbe.periodSeconds }}
@@ -312,7 +324,7 @@ spec:
         {{- else }}
         httpGet:
           path: {{ $v.livenessProbe.path | default "/actuator/health/liveness" }}
-          port: http
+          port: {{ $actuatorPort }}
         {{- end }}
         initialDelaySeconds: {{ $v.livenessProbe.initialDelaySeconds }}
         periodSeconds: {{ $v.livenessProbe.periodSeconds }}
@@ -326,7 +338,7 @@ spec:
         {{- else }}
         httpGet:
           path: {{ $v.readinessProbe.path | default "/actuator/health/readiness" }}
-          port: http
+          port: {{ $actuatorPort }}
         {{- end }}
         initialDelaySeconds: {{ $v.readinessProbe.initialDelaySeconds }}
         periodSeconds: {{ $v.readinessProbe.periodSeconds }}

@@ -1,5 +1,6 @@
 {{/*
-A component's Services: the ClusterIP (or other type) Service with ports `grpc` and `http`, and a headless twin
+A component's Services: the ClusterIP (or other type) Service with ports `grpc` and `http` (and `management`
+when the component has a separate Actuator port), and a headless twin
 (`<name>-headless`, publishNotReadyAddresses false) for `channels.mode=dns` clients and the KV store's StatefulSet.
 Pass (dict "root" $ "component" "verifier" "httpFirst" false "headless" true).
 */}}
@@ -8,6 +9,8 @@ Pass (dict "root" $ "component" "verifier" "httpFirst" false "headless" true).
 {{- $ctx := dict "root" .root "component" .component -}}
 {{- $ports := list (dict "name" "grpc" "port" $v.service.ports.grpc "appProtocol" "kubernetes.io/h2c") (dict "name" "http" "port" $v.service.ports.http "appProtocol" "http") -}}
 {{- if .httpFirst }}{{- $ports = reverse $ports -}}{{- end -}}
+{{- $managementPort := int (dig "containerPorts" "management" 0 $v) -}}
+{{- if gt $managementPort 0 }}{{- $ports = append $ports (dict "name" "management" "port" $managementPort "appProtocol" "http") -}}{{- end -}}
 apiVersion: v1
 kind: Service
 metadata:

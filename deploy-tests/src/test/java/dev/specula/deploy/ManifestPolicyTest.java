@@ -131,7 +131,10 @@ class ManifestPolicyTest {
                 // HTTP Actuator groups; with TLS, gRPC components too, because kubelet's gRPC probe has no TLS.
                 assertThat(main.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
                 assertThat(main.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/readiness");
-                assertThat(main.getReadinessProbe().getHttpGet().getPort().getStrValue()).isEqualTo("http");
+                // Actuator's own port when the component has one (router.containerPorts.management).
+                String actuator = main.getPorts().stream().anyMatch(p -> "management".equals(p.getName()))
+                        ? "management" : "http";
+                assertThat(main.getReadinessProbe().getHttpGet().getPort().getStrValue()).isEqualTo(actuator);
             } else {
                 int grpcPort = port(main, "grpc");
                 for (V1Probe probe : List.of(main.getLivenessProbe(), main.getReadinessProbe())) {
@@ -157,7 +160,10 @@ class ManifestPolicyTest {
             String component = service.getMetadata().getLabels().get("app.kubernetes.io/component");
             V1Container container = manifests.container(component);
             List<String> names = service.getSpec().getPorts().stream().map(V1ServicePort::getName).toList();
-            assertThat(names).as("%s ports", service.getMetadata().getName()).containsExactlyInAnyOrder("grpc", "http");
+            List<String> expected = container.getPorts().stream().anyMatch(p -> "management".equals(p.getName()))
+                    ? List.of("grpc", "http", "management") : List.of("grpc", "http");
+            assertThat(names).as("%s ports", service.getMetadata().getName())
+                    .containsExactlyInAnyOrderElementsOf(expected);
             for (V1ServicePort p : service.getSpec().getPorts()) {
                 assertThat(p.getTargetPort().getStrValue()).isEqualTo(p.getName());
                 port(container, p.getName());

@@ -13,9 +13,11 @@ import dev.specula.proto.v1.RouterGrpc;
 import dev.specula.proto.v1.SpeculationPolicy;
 import dev.specula.proto.v1.SpeculationStats;
 import dev.specula.proto.v1.TokenChunk;
+import dev.specula.router.admission.Admission;
 import dev.specula.router.auth.GrpcAuthInterceptor;
 import dev.specula.router.plan.Chunk;
 import dev.specula.router.plan.Completion;
+import dev.specula.router.plan.GenerationRequest;
 import dev.specula.router.plan.GenerationService;
 import dev.specula.router.plan.GenerationSink;
 import dev.specula.router.config.RouterConfiguration;
@@ -42,9 +44,11 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
     private final GenerationService generations;
     private final PolicyProperties policies;
     private final Duration maxStall;
+    private final Admission admission;
 
     public RouterGrpcService(RequestValidator validator, GenerationService generations, RouterProperties properties,
-                             SideChannelGuard sideChannel) {
+                             SideChannelGuard sideChannel, Admission admission) {
+        this.admission = admission;
         this.exposeStats = sideChannel.exposeStats();
         this.validator = validator;
         this.generations = generations;
@@ -59,6 +63,12 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
                 ProtoMapping.sampling(request.getSampling()), request.getDraftLength(), request.getIgnoreEos())
                 .withTenant(GrpcAuthInterceptor.currentTenant());
         planned = planned.withPlan(plan(request.getPolicy(), planned.draftLength()));
+        try (Admission.Permit slot = admission.admit(Admission.Door.GRPC)) {
+            generate(planned, out);
+        }
+    }
+
+    private void generate(GenerationRequest planned, FlowControlledSender<GenerateEvent> out) {
         generations.generate(planned, new GenerationSink() {
             @Override
             public boolean chunk(Chunk chunk) {

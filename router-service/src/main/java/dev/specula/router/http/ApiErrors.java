@@ -1,5 +1,6 @@
 package dev.specula.router.http;
 
+import dev.specula.router.admission.AdmissionRefusedException;
 import dev.specula.router.auth.QuotaExceededException;
 import dev.specula.router.auth.UnauthenticatedException;
 import dev.specula.router.plan.InvalidParameterException;
@@ -43,6 +44,10 @@ final class ApiErrors {
         if (error instanceof QuotaExceededException quota) {
             return new ApiException(429, "rate_limit_error", quota.getMessage(), null, "rate_limit_exceeded",
                     quota.retryAfterSeconds(), false);
+        }
+        if (error instanceof AdmissionRefusedException saturated) {
+            return new ApiException(503, "server_error", saturated.getMessage(), null, "service_unavailable",
+                    saturated.retryAfterSeconds(), false);
         }
         if (error instanceof OverloadedException) {
             return new ApiException(429, "rate_limit_error", error.getMessage(), null, "overloaded", 1, false);

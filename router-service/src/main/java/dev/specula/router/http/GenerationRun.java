@@ -1,6 +1,5 @@
 package dev.specula.router.http;
 
-import dev.specula.router.auth.ApiKeys;
 import dev.specula.router.metrics.VllmMetrics;
 import dev.specula.router.plan.Chunk;
 import dev.specula.router.plan.Completion;
@@ -42,11 +41,11 @@ final class GenerationRun implements GenerationSink {
     }
 
     /**
-     * Queues the generation on {@code pool}; the key's concurrency slot is released when it ends.
+     * Queues the generation on {@code pool}; {@code release} (the key's and the router's slots) runs when it ends.
      *
      * @throws ApiException 503 when the pool and its queue are full (nothing is held then)
      */
-    void start(ExecutorService pool, GenerationService generations, GenerationRequest request, ApiKeys.Permit permit,
+    void start(ExecutorService pool, GenerationService generations, GenerationRequest request, Runnable release,
                VllmMetrics metrics) {
         metrics.queued();
         try {
@@ -60,13 +59,13 @@ final class GenerationRun implements GenerationSink {
                 } catch (Throwable e) {
                     offer(new Failed(e));
                 } finally {
-                    permit.close();
+                    release.run();
                     context.cancel(null);
                 }
             });
         } catch (RejectedExecutionException e) {
             metrics.dequeued();
-            permit.close();
+            release.run();
             throw new ApiException(503, "server_error", "the router is at capacity, retry shortly", null,
                     "service_unavailable", 1, false);
         }

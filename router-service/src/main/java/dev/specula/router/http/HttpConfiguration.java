@@ -1,5 +1,6 @@
 package dev.specula.router.http;
 
+import dev.specula.router.admission.Admission;
 import dev.specula.router.chat.ChatTemplate;
 import dev.specula.router.config.RouterProperties;
 import dev.specula.router.metrics.RouterMetrics;
@@ -43,7 +44,7 @@ public class HttpConfiguration implements WebMvcConfigurer, DisposableBean {
     }
 
     @Bean
-    HttpFrontDoor httpFrontDoor(RouterMetrics metrics) {
+    HttpFrontDoor httpFrontDoor(RouterMetrics metrics, Admission admission) {
         int threads = http.maxConcurrentRequests();
         BlockingQueue<Runnable> queue = http.maxQueuedRequests() == 0 ? new SynchronousQueue<>()
                 : new ArrayBlockingQueue<>(http.maxQueuedRequests());
@@ -51,7 +52,7 @@ public class HttpConfiguration implements WebMvcConfigurer, DisposableBean {
                 daemonThreads("specula-http-gen-"), new ThreadPoolExecutor.AbortPolicy());
         pool.allowCoreThreadTimeOut(true);
         int context = ModelFolder.open(router.modelPath()).config().maxPositionEmbeddings();
-        return new HttpFrontDoor(pool, metrics.vllm(), context);
+        return new HttpFrontDoor(pool, metrics.vllm(), context, admission);
     }
 
     @Bean

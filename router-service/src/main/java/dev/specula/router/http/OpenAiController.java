@@ -1,6 +1,7 @@
 package dev.specula.router.http;
 
 import dev.specula.core.loop.FinishReason;
+import dev.specula.router.admission.Admission;
 import dev.specula.router.auth.ApiKeys;
 import dev.specula.router.auth.Caller;
 import dev.specula.router.chat.ChatTemplate;
@@ -44,9 +45,9 @@ import tools.jackson.databind.node.ObjectNode;
  * {@link GenerationService} as the gRPC {@code Router}.
  *
  * <p>Order of checks: API key (401), the key's rate and concurrency limits (429 + Retry-After), Content-Type (415),
- * body size (413), JSON and fields (400, {@code param} names the field), model (404), pool capacity (503 +
- * Retry-After). A streamed response holds its status until the first token (or {@code keep-alive-interval}), so a
- * mesh that fails fast still gets a real status; after that, failures arrive as a {@code data: {"error":...}} event
+ * body size (413), JSON and fields (400, {@code param} names the field), model (404), router-wide admission and pool
+ * capacity (503 + Retry-After). A streamed response holds its status until the first token (or
+ * {@code keep-alive-interval}), so a mesh that fails fast still gets a real status; after that, failures arrive as a {@code data: {"error":...}} event
  * followed by {@code data: [DONE]}. A non-streamed response that fails after tokens were generated carries
  * {@code x-should-retry: false}.
  */
@@ -63,6 +64,7 @@ public class OpenAiController {
     private final TextTokenizer tokenizer;
     private final JsonMapper json;
     private final ExecutorService pool;
+    private final Admission admission;
     private final VllmMetrics metrics;
     private final RouterProperties router;
     private final HttpProperties http;
@@ -83,6 +85,7 @@ public class OpenAiController {
         this.tokenizer = tokenizer;
         this.json = json;
         this.pool = frontDoor.pool();
+        this.admission = frontDoor.admission();
         this.metrics = frontDoor.metrics();
         this.contextLength = frontDoor.contextLength();
         this.router = router;
@@ -167,9 +170,13 @@ public class OpenAiController {
                     Instant.now().getEpochSecond(), router.servedModelName(), parsed.includeUsage,
                     parsed.continuousUsage);
             GenerationRun run = new GenerationRun(MAX_STALL);
+            Admission.Permit slot = admission.admit(Admission.Door.HTTP);
             ApiKeys.Permit owned = permit;
             permit = null;
-            run.start(pool, generations, planned, owned, metrics);
+            run.start(pool, generations, planned, () -> {
+                owned.close();
+                slot.close();
+            }, metrics);
             log.debug("request {} (client id {}) tenant {}: {} prompt tokens, max_tokens {}, mode {}", ids.internal(),
                     ids.echoed(), caller.tenant(), planned.promptTokens().length, planned.maxTokens(), planned.mode());
             if (parsed.stream) {

@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * which get checked). Inbound messages are requested one at a time, and only while the client is reading the
  * verdicts, so a client that sends rounds but never reads cannot make the verifier buffer without bound. The
  * session is freed when the stream completes, fails or is cancelled, or when its {@link IdleLease} expires (no
- * message for the idle timeout: the client paused, lost its link, or stopped reading).
+ * message for the idle timeout: the client paused, lost its link, or stopped reading), or ended with UNAVAILABLE
+ * when the verifier stops ({@link SessionShutdown}).
  */
 final class SessionStreamHandler implements StreamObserver<SessionRequest> {
     private final VerifierEngine engine;
@@ -45,9 +46,12 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
     /** A message was processed while the client was not reading: request the next one when it is ready again. */
     private final AtomicBoolean wantsNext = new AtomicBoolean();
     private final IdleLease lease;
+    private final SessionShutdown shutdown;
 
     SessionStreamHandler(VerifierEngine engine, VerifierMetrics metrics, ServerCallStreamObserver<SessionResponse> responses,
-                         ScheduledExecutorService timers, Duration idleTimeout) {
+                         ScheduledExecutorService timers, Duration idleTimeout, SessionShutdown shutdown) {
+        this.shutdown = shutdown;
+        shutdown.opened(this);
         this.engine = engine;
         this.metrics = metrics;
         this.responses = responses;
@@ -76,6 +80,22 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
         release();
         responses.onError(Status.DEADLINE_EXCEEDED.withDescription("session idle for "
                 + lease.timeout().toMillis() + " ms: no message from the client").asRuntimeException());
+    }
+
+    /**
+     * The verifier is stopping and its grace period is running out: end the session with UNAVAILABLE (the client
+     * may resume elsewhere) and free its KV, rather than be cut when the server stops.
+     */
+    synchronized void endForShutdown(String description) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        lease.end();
+        release();
+        if (!gone) {
+            responses.onError(Status.UNAVAILABLE.withDescription(description).asRuntimeException());
+        }
     }
 
     /** Asks for the next client message now if verdicts can flow, else as soon as the client reads again. */
@@ -207,9 +227,13 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
     }
 
     private void release() {
-        ActiveSession current = session;
-        if (current != null) {
-            current.close();
+        try {
+            ActiveSession current = session;
+            if (current != null) {
+                current.close();
+            }
+        } finally {
+            shutdown.ended(this);
         }
     }
 }

@@ -42,7 +42,11 @@ public class VerifierGrpcService extends VerifierGrpc.VerifierImplBase {
     });
     private final Duration maxStall;
 
-    public VerifierGrpcService(VerifierEngine engine, VerifierMetrics metrics, VerifierProperties properties) {
+    private final SessionShutdown shutdown;
+
+    public VerifierGrpcService(VerifierEngine engine, VerifierMetrics metrics, VerifierProperties properties,
+                               SessionShutdown shutdown) {
+        this.shutdown = shutdown;
         this.engine = engine;
         this.metrics = metrics;
         this.maxStall = properties.streamStallTimeout();
@@ -52,7 +56,7 @@ public class VerifierGrpcService extends VerifierGrpc.VerifierImplBase {
     @Override
     public StreamObserver<SessionRequest> session(StreamObserver<SessionResponse> responses) {
         return new SessionStreamHandler(engine, metrics, (ServerCallStreamObserver<SessionResponse>) responses,
-                LEASE_TIMERS, sessionIdleTimeout);
+                LEASE_TIMERS, sessionIdleTimeout, shutdown);
     }
 
     @Override
