@@ -102,7 +102,13 @@ public final class GrpcVerifierChannel implements PipelinedVerifierChannel {
 
     @Override
     public void submit(int[] uncheckedContext, Draft draft, boolean continuesPrevious) {
-        VerifyRound.Builder message = VerifyRound.newBuilder().setRound(++round).setContinuesPrevious(continuesPrevious);
+        submit(uncheckedContext, draft, continuesPrevious, 0);
+    }
+
+    @Override
+    public void submit(int[] uncheckedContext, Draft draft, boolean continuesPrevious, int extraPlainSteps) {
+        VerifyRound.Builder message = VerifyRound.newBuilder().setRound(++round).setContinuesPrevious(continuesPrevious)
+                .setExtraPlainSteps(Math.max(0, extraPlainSteps));
         for (int t : uncheckedContext) {
             message.addUncheckedContext(t);
         }
@@ -139,7 +145,12 @@ public final class GrpcVerifierChannel implements PipelinedVerifierChannel {
         load = v.hasLoad() ? PolicyMapping.load(v.getLoad()) : VerifierLoad.UNKNOWN;
         // 0 from a verifier that does not report its time: unknown, not free.
         lastServerNanos = v.getVerifyMicros() > 0 ? Integer.toUnsignedLong(v.getVerifyMicros()) * 1_000 : -1;
-        return Optional.of(new Verdict(v.getAccepted(), v.getNextToken(), v.getBonus(), targetProbs, v.getTargetEntropy()));
+        int[] extra = new int[v.getExtraTokenIdsCount()];
+        for (int i = 0; i < extra.length; i++) {
+            extra[i] = v.getExtraTokenIds(i);
+        }
+        return Optional.of(new Verdict(v.getAccepted(), v.getNextToken(), v.getBonus(), targetProbs,
+                v.getTargetEntropy(), extra));
     }
 
     @Override

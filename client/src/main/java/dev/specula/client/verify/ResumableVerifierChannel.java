@@ -29,7 +29,7 @@ public final class ResumableVerifierChannel implements PipelinedVerifierChannel 
         GrpcVerifierChannel open(int[] context, int maxNewTokens);
     }
 
-    private record Pending(int[] uncheckedContext, Draft draft, boolean continuation) {
+    private record Pending(int[] uncheckedContext, Draft draft, boolean continuation, int extraPlainSteps) {
     }
 
     private final Opener opener;
@@ -70,10 +70,15 @@ public final class ResumableVerifierChannel implements PipelinedVerifierChannel 
 
     @Override
     public void submit(int[] uncheckedContext, Draft draft, boolean continuesPrevious) {
-        pending.add(new Pending(uncheckedContext, draft, continuesPrevious));
+        submit(uncheckedContext, draft, continuesPrevious, 0);
+    }
+
+    @Override
+    public void submit(int[] uncheckedContext, Draft draft, boolean continuesPrevious, int extraPlainSteps) {
+        pending.add(new Pending(uncheckedContext, draft, continuesPrevious, extraPlainSteps));
         if (current != null) {
             try {
-                current.submit(uncheckedContext, draft, continuesPrevious);
+                current.submit(uncheckedContext, draft, continuesPrevious, extraPlainSteps);
             } catch (StatusRuntimeException e) {
                 dropped(e);
             }
@@ -134,6 +139,7 @@ public final class ResumableVerifierChannel implements PipelinedVerifierChannel 
         committed.append(round.uncheckedContext(), 0, round.uncheckedContext().length);
         committed.append(admitted.get().tokens(), 0, Math.min(v.accepted(), admitted.get().length()));
         committed.append(v.nextToken());
+        committed.append(v.extraTokens(), 0, v.extraTokens().length);
     }
 
     private void dropped(StatusRuntimeException e) {
@@ -156,9 +162,10 @@ public final class ResumableVerifierChannel implements PipelinedVerifierChannel 
         boolean first = true;
         for (Pending round : pending) {
             if (first && round.continuation() && mirror.continuationHolds(round.draft())) {
-                current.submit(round.uncheckedContext(), round.draft().suffix(1), false);
+                current.submit(round.uncheckedContext(), round.draft().suffix(1), false, round.extraPlainSteps());
             } else {
-                current.submit(round.uncheckedContext(), round.draft(), round.continuation());
+                current.submit(round.uncheckedContext(), round.draft(), round.continuation(),
+                        round.extraPlainSteps());
             }
             first = false;
         }

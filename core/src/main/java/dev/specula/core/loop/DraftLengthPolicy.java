@@ -16,7 +16,19 @@ public interface DraftLengthPolicy {
         return DraftStopRule.NEVER;
     }
 
-    /** Learns from one verified round; the loop calls it after every verification. */
+    /**
+     * Plain steps the verifier may add on its own to a round with no draft (asked right after {@link #nextLength}
+     * returned 0): a target-only burst that saves a round trip per token where the link, not the verifier, is the
+     * cost. The steps decode exactly as that many k = 0 rounds would. 0 by default.
+     */
+    default int extraPlainSteps() {
+        return 0;
+    }
+
+    /**
+     * Learns from one verified round; the loop calls it after every verification. A round with extra plain steps
+     * is reported per step: its verifier time divided by the steps taken, its network time once.
+     */
     default void observe(RoundTrace round) {
     }
 }

@@ -10,7 +10,7 @@ import java.util.Optional;
  * gives local verifiers the pipelined protocol, so the pipelined loop runs against any verifier.
  */
 public final class InOrderPipelinedChannel implements PipelinedVerifierChannel {
-    private record Submitted(int[] uncheckedContext, Draft draft, boolean continuesPrevious) {
+    private record Submitted(int[] uncheckedContext, Draft draft, boolean continuesPrevious, int extraPlainSteps) {
     }
 
     private final VerifierChannel verifier;
@@ -23,7 +23,12 @@ public final class InOrderPipelinedChannel implements PipelinedVerifierChannel {
 
     @Override
     public void submit(int[] uncheckedContext, Draft draft, boolean continuesPrevious) {
-        queue.add(new Submitted(uncheckedContext, draft, continuesPrevious));
+        submit(uncheckedContext, draft, continuesPrevious, 0);
+    }
+
+    @Override
+    public void submit(int[] uncheckedContext, Draft draft, boolean continuesPrevious, int extraPlainSteps) {
+        queue.add(new Submitted(uncheckedContext, draft, continuesPrevious, extraPlainSteps));
     }
 
     @Override
@@ -36,7 +41,7 @@ public final class InOrderPipelinedChannel implements PipelinedVerifierChannel {
         if (admitted.isEmpty()) {
             return Optional.empty();
         }
-        Verdict verdict = verifier.verify(next.uncheckedContext(), admitted.get());
+        Verdict verdict = verifier.verify(next.uncheckedContext(), admitted.get(), next.extraPlainSteps());
         gate.checked(admitted.get(), verdict);
         return Optional.of(verdict);
     }

@@ -43,7 +43,8 @@ public final class PipelineGate {
 
     /**
      * Whether a continuation with this draft would be checked now: the last round was checked, accepted every
-     * draft, and its next token equals the continuation's first token.
+     * draft, and its last committed token (its next token, or its last extra plain step) equals the
+     * continuation's first token.
      */
     public boolean continuationHolds(Draft draft) {
         return lastChecked && lastFullyAccepted && draft.length() > 0 && draft.tokens()[0] == lastNextToken;
@@ -53,6 +54,6 @@ public final class PipelineGate {
     public void checked(Draft verified, Verdict verdict) {
         lastChecked = true;
         lastFullyAccepted = verdict.accepted() == verified.length();
-        lastNextToken = verdict.nextToken();
+        lastNextToken = verdict.lastToken(); // after extra plain steps, the token a continuation must guess
     }
 }

@@ -15,14 +15,21 @@ import java.util.function.LongSupplier;
  * by {@link PipelineGate}'s rule, without cost to the session) and the loop drafts afresh from the verifier's
  * correction. The committed sequence is exactly the one sequential rounds produce, so it stays lossless.
  *
+ * <p>A fresh plain round may carry a burst of extra plain steps ({@link DraftLengthPolicy#extraPlainSteps}); no
+ * continuation is chained onto it, since nobody can guess where the burst ends.
+ *
  * <p>With depth 1 this is the plain loop without entropy switching. On a link whose round trip is long next to
  * a verifier forward, depth 2 roughly doubles the rounds per round trip while drafts keep being accepted.
  */
 public final class PipelinedSpeculationLoop {
-    /** One submitted round; {@code dead} once an earlier verdict broke its assumption. */
-    private record InFlight(Draft draft, boolean continuation, boolean dead, long draftNanos, long sentNanos) {
+    /**
+     * One submitted round; {@code dead} once an earlier verdict broke its assumption. {@code extraSteps}: plain
+     * steps asked of the verifier after a plain round (nothing can be guessed past those: no continuation follows).
+     */
+    private record InFlight(Draft draft, boolean continuation, boolean dead, long draftNanos, long sentNanos,
+                            int extraSteps) {
         InFlight killed() {
-            return new InFlight(draft, continuation, true, draftNanos, sentNanos);
+            return new InFlight(draft, continuation, true, draftNanos, sentNanos, extraSteps);
         }
     }
 
@@ -62,7 +69,7 @@ public final class PipelinedSpeculationLoop {
                 if (round == null) {
                     break;
                 }
-                verifier.submit(new int[0], round.draft(), round.continuation());
+                verifier.submit(new int[0], round.draft(), round.continuation(), round.extraSteps());
                 flight.add(round);
             }
             InFlight head = flight.poll();
@@ -81,7 +88,11 @@ public final class PipelinedSpeculationLoop {
                 throw new IllegalStateException("verifier accepted " + verdict.accepted() + " of "
                         + verified.length() + " drafted tokens");
             }
-            policy.observe(new RoundTrace(verified, verdict, verified.length(), head.draftNanos(),
+            if (verdict.extraTokens().length > head.extraSteps()) {
+                throw new IllegalStateException("verifier took " + verdict.extraTokens().length
+                        + " extra plain steps, asked for " + head.extraSteps());
+            }
+            policy.observe(RoundTrace.perStep(verified, verdict, verified.length(), head.draftNanos(),
                     nanoClock.getAsLong() - head.sentNanos(), verifier.load(), verifier.lastServerNanos()));
             RoundCommit commit = RoundCommit.commit(RoundCommit.roundTokens(verified, verdict), committed, stop, sink);
             stats.recordRound(verified.length(), verdict.accepted(), commit.emitted());
@@ -91,7 +102,7 @@ public final class PipelinedSpeculationLoop {
             InFlight following = flight.peek();
             boolean assumptionHeld = verdict.accepted() == verified.length()
                     && following != null && !following.dead() && following.continuation()
-                    && following.draft().tokens()[0] == verdict.nextToken();
+                    && following.draft().tokens()[0] == verdict.lastToken();
             if (following != null && !following.dead() && !assumptionHeld) {
                 int live = flight.size();
                 for (int i = 0; i < live; i++) {
@@ -104,6 +115,11 @@ public final class PipelinedSpeculationLoop {
     /** The next round to send: a fresh one when nothing live is in flight, else a continuation (null: none). */
     private InFlight nextRound(ArrayDeque<InFlight> flight, TokenSequence committed, SamplingParams params,
                                StopCondition stop, LoopStats stats) {
+        for (InFlight round : flight) {
+            if (!round.dead() && round.extraSteps() > 0) {
+                return null; // a burst's last token cannot be guessed: wait for its verdict
+            }
+        }
         int[] chain = liveChain(flight);
         boolean continuation = chain != null;
         int budget = stop.maxNewTokens() - committed.generatedLength();
@@ -138,7 +154,10 @@ public final class PipelinedSpeculationLoop {
         if (continuation && draft.length() == 0) {
             return null;
         }
-        return new InFlight(draft, continuation, false, draftNanos, nanoClock.getAsLong());
+        // A fresh plain round may ask for a burst of plain steps (never past the budget).
+        int extraSteps = !continuation && k <= 0 && draft.length() == 0
+                ? Math.max(0, Math.min(policy.extraPlainSteps(), budget - 1)) : 0;
+        return new InFlight(draft, continuation, false, draftNanos, nanoClock.getAsLong(), extraSteps);
     }
 
     /**

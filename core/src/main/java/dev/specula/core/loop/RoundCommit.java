@@ -25,11 +25,13 @@ record RoundCommit(int emitted, FinishReason end) {
         return new RoundCommit(emit, keepGoing ? null : FinishReason.CANCELLED);
     }
 
-    /** A verified round's tokens: the accepted drafts, then the recovered or bonus token. */
+    /** A verified round's tokens: the accepted drafts, the recovered or bonus token, then any extra plain steps. */
     static int[] roundTokens(Draft draft, Verdict verdict) {
-        int[] tokens = new int[verdict.accepted() + 1];
+        int[] extra = verdict.extraTokens();
+        int[] tokens = new int[verdict.accepted() + 1 + extra.length];
         System.arraycopy(draft.tokens(), 0, tokens, 0, verdict.accepted());
         tokens[verdict.accepted()] = verdict.nextToken();
+        System.arraycopy(extra, 0, tokens, verdict.accepted() + 1, extra.length);
         return tokens;
     }
 

@@ -18,6 +18,26 @@ import dev.specula.core.verify.Verdict;
 public record RoundTrace(Draft draft, Verdict verdict, int draftedTokens, long draftNanos, long verifyNanos,
                          VerifierLoad load, long serverNanos) {
 
+    /**
+     * The trace of a round as measured, with a burst of extra plain steps priced per step: its verifier time
+     * divided by the steps taken, its network time (the rest of the round) once. Cost models thus keep
+     * estimating one step; a round without extra steps is returned as measured.
+     */
+    static RoundTrace perStep(Draft draft, Verdict verdict, int draftedTokens, long draftNanos, long verifyNanos,
+                              VerifierLoad load, long serverNanos) {
+        int steps = 1 + verdict.extraTokens().length;
+        if (steps > 1) {
+            if (serverNanos >= 0 && serverNanos <= verifyNanos) {
+                long perStep = serverNanos / steps;
+                verifyNanos = verifyNanos - serverNanos + perStep;
+                serverNanos = perStep;
+            } else {
+                verifyNanos /= steps;
+            }
+        }
+        return new RoundTrace(draft, verdict, draftedTokens, draftNanos, verifyNanos, load, serverNanos);
+    }
+
     /** A round whose verifier did not report its own time (in process, the whole round is the verifier's). */
     public RoundTrace(Draft draft, Verdict verdict, int draftedTokens, long draftNanos, long verifyNanos,
                       VerifierLoad load) {

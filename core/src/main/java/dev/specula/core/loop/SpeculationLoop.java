@@ -15,6 +15,8 @@ import java.util.function.LongSupplier;
  * early and learns from each round's trace; the {@link SwitchingPolicy} may let a leading part of a draft commit
  * unverified (entropy-adaptive mode only), in which case those tokens travel to the verifier as unchecked
  * context with the next verification, and a draft committed unverified in full needs no verification at all.
+ * When the length policy chooses a plain step it may also ask for {@linkplain DraftLengthPolicy#extraPlainSteps
+ * extra plain steps} on the verifier in the same round trip; they commit as that many plain rounds would.
  */
 public final class SpeculationLoop {
     private static final int[] NO_TOKENS = new int[0];
@@ -79,8 +81,12 @@ public final class SpeculationLoop {
                     continue;
                 }
             }
+            // A plain step may come with a burst of further plain steps on the verifier (never past the budget).
+            int extraSteps = k <= 0 && draft.length() == 0 ? Math.max(0, Math.min(policy.extraPlainSteps(),
+                    budget - 1)) : 0;
             long verifyStart = nanoClock.getAsLong();
-            Verdict verdict = verifier.verify(unchecked, draft);
+            Verdict verdict = extraSteps > 0 ? verifier.verify(unchecked, draft, extraSteps)
+                    : verifier.verify(unchecked, draft);
             long verifyNanos = nanoClock.getAsLong() - verifyStart;
             unchecked = NO_TOKENS;
             if (verdict.accepted() > draft.length()) {
@@ -88,7 +94,11 @@ public final class SpeculationLoop {
                 throw new IllegalStateException("verifier accepted " + verdict.accepted() + " of "
                         + draft.length() + " drafted tokens");
             }
-            policy.observe(new RoundTrace(draft, verdict, drafted, draftNanos, verifyNanos, verifier.load(),
+            if (verdict.extraTokens().length > extraSteps) {
+                throw new IllegalStateException("verifier took " + verdict.extraTokens().length
+                        + " extra plain steps, asked for " + extraSteps);
+            }
+            policy.observe(RoundTrace.perStep(draft, verdict, drafted, draftNanos, verifyNanos, verifier.load(),
                     verifier.lastServerNanos()));
             switching.observe(draft, verdict);
             RoundCommit commit = RoundCommit.commit(RoundCommit.roundTokens(draft, verdict), committed, stop, sink);

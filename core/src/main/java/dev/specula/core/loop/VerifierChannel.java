@@ -21,6 +21,16 @@ public interface VerifierChannel extends AutoCloseable {
     Verdict verify(int[] uncheckedContext, Draft draft);
 
     /**
+     * Verifies one draft and then lets the verifier take up to {@code extraPlainSteps} plain decoding steps on
+     * its own, returned as the verdict's {@link Verdict#extraTokens()}: a target-only burst in one round trip.
+     * Each step is exactly a following {@code verify(none, Draft.EMPTY)}, so the committed tokens are those of
+     * that many plain rounds (lossless by construction). A verifier may take fewer; by default it takes none.
+     */
+    default Verdict verify(int[] uncheckedContext, Draft draft, int extraPlainSteps) {
+        return verify(uncheckedContext, draft);
+    }
+
+    /**
      * Nanoseconds the verifier itself spent on the latest round, as it reported with the verdict; -1 when it does
      * not report (in process the caller's own timing is the verifier's).
      */

@@ -31,6 +31,11 @@ public final class AdaptiveDraftLength implements DraftLengthPolicy {
     }
 
     @Override
+    public int extraPlainSteps() {
+        return cap.extraPlainSteps();
+    }
+
+    @Override
     public DraftStopRule stopRule() {
         return stop.stopRule();
     }

@@ -22,6 +22,12 @@ import dev.specula.core.loop.VerifierLoad;
  * {@value #PROBE_LENGTH} tokens once, so that an acceptance estimate frozen at k = 0 can recover when the text
  * or the load changes. Timings make choices depend on the machine: greedy output is unaffected, sampled output
  * stays exactly distributed but replays token for token only under the same draft schedule.
+ *
+ * <p>When it chooses k = 0 over a link whose round trip n dwarfs the verifier's own step time r (both from
+ * {@link RoundCostModel}), it asks for a burst: the verifier takes up to N − 1 further plain steps in the same
+ * round, N = ⌈n / r⌉, so the round trip costs each token at most about one step's own time; N is capped at
+ * K + 1, the most a drafted round could commit, which bounds what a burst delays (the next chance to speculate,
+ * and the stream's granularity). On a local link n &lt;= r and there is no burst.
  */
 public final class GoodputDraftLength implements DraftLengthPolicy {
     static final int PROBE_AFTER = 16;
@@ -42,6 +48,7 @@ public final class GoodputDraftLength implements DraftLengthPolicy {
     private boolean sawFirstDraft;
     private VerifierLoad load = VerifierLoad.UNKNOWN;
     private int plainStepsInARow;
+    private boolean choseZero;
 
     /**
      * @param maxLength     K, the longest draft
@@ -63,6 +70,7 @@ public final class GoodputDraftLength implements DraftLengthPolicy {
 
     @Override
     public int nextLength(LoopStats stats) {
+        choseZero = false;
         if (!rounds.measured() || Double.isNaN(draftNanosPerToken)) {
             return initialLength;
         }
@@ -72,7 +80,22 @@ public final class GoodputDraftLength implements DraftLengthPolicy {
         }
         int best = bestLength();
         plainStepsInARow = best == 0 ? plainStepsInARow + 1 : 0;
+        choseZero = best == 0;
         return best;
+    }
+
+    /** After a chosen k = 0: ⌈n / r⌉ − 1 further plain steps, at most K (see the class comment). */
+    @Override
+    public int extraPlainSteps() {
+        if (!choseZero) {
+            return 0;
+        }
+        double network = rounds.networkNanos();
+        double step = rounds.baseNanos();
+        if (network <= step) {
+            return 0;
+        }
+        return (int) Math.min(maxLength, Math.ceil(network / step) - 1);
     }
 
     /** argmax over k in 0..K of G(k), ties to the smaller k. */
@@ -98,6 +121,9 @@ public final class GoodputDraftLength implements DraftLengthPolicy {
     @Override
     public void observe(RoundTrace round) {
         load = round.load();
+        if (round.draft().length() == 0) {
+            plainStepsInARow += round.verdict().extraTokens().length; // a burst's steps count towards the probe
+        }
         acceptance.observe(round.draft(), round.verdict());
         if (round.draftedTokens() > 0) {
             if (sawFirstDraft) {

@@ -38,6 +38,17 @@ class PipelineGateTest {
     }
 
     @Test
+    void afterExtraPlainStepsAContinuationGuessesTheLastOfThem() {
+        Draft plain = gate.admit(false, new int[0], Draft.EMPTY).orElseThrow();
+        Verdict burst = new Verdict(0, 7, true, new float[0], 0f, new int[] {8, 9});
+        gate.checked(plain, burst);
+        assertTrue(gate.admit(true, new int[0], draft(7, 3)).isEmpty(), "7 is already followed by 8 and 9");
+        Draft again = gate.admit(false, new int[0], Draft.EMPTY).orElseThrow();
+        gate.checked(again, burst);
+        assertArrayEquals(new int[] {3}, gate.admit(true, new int[0], draft(9, 3)).orElseThrow().tokens());
+    }
+
+    @Test
     void theFirstRoundCannotBeAContinuation() {
         assertTrue(gate.admit(true, new int[0], draft(1)).isEmpty());
     }

@@ -112,6 +112,51 @@ class PipelinedSpeculationLoopTest {
     }
 
     /** Records how many rounds were in flight at most and how many continuation rounds were checked. */
+    @Test
+    void burstsInThePipelineCommitTheTargetsGreedyOutputAndNothingIsChainedOntoThem() {
+        ToyLanguageModel greedyModel = new ToyLanguageModel(SamplingParams.GREEDY);
+        int[] expected = ToyLanguageModel.targetOnlyGreedy(PROMPT, 40);
+        for (int depth = 1; depth <= 3; depth++) {
+            InOrderPipelinedChannel inner = new InOrderPipelinedChannel(
+                    new ToyVerifierChannel(greedyModel, PROMPT, SamplingParams.GREEDY, false));
+            List<Integer> extrasInFlight = new ArrayList<>();
+            int[] bursts = {0};
+            PipelinedVerifierChannel watched = new PipelinedVerifierChannel() {
+                @Override
+                public void submit(int[] uncheckedContext, Draft draft, boolean continuesPrevious) {
+                    submit(uncheckedContext, draft, continuesPrevious, 0);
+                }
+
+                @Override
+                public void submit(int[] uncheckedContext, Draft draft, boolean continuesPrevious, int extra) {
+                    if (continuesPrevious) {
+                        assertTrue(extrasInFlight.stream().allMatch(e -> e == 0), "continuation after a burst");
+                    }
+                    bursts[0] += extra > 0 ? 1 : 0;
+                    extrasInFlight.add(extra);
+                    inner.submit(uncheckedContext, draft, continuesPrevious, extra);
+                }
+
+                @Override
+                public Optional<Verdict> awaitVerdict() {
+                    extrasInFlight.remove(0);
+                    return inner.awaitVerdict();
+                }
+
+                @Override
+                public void close() {
+                    inner.close();
+                }
+            };
+            TokenSequence committed = new TokenSequence(PROMPT);
+            new PipelinedSpeculationLoop(new ToyDraftSource(greedyModel), watched,
+                    new BurstSchedule(new int[] {2, 0, 3, 0, 1}, new int[] {0, 3, 0, 5, 0}), depth, System::nanoTime)
+                    .run(committed, SamplingParams.GREEDY, new StopCondition(40, new int[0]), t -> true);
+            assertArrayEquals(expected, committed.generated(), "depth " + depth);
+            assertTrue(bursts[0] > 0, "depth " + depth + ": no burst sent");
+        }
+    }
+
     private static final class CountingChannel implements PipelinedVerifierChannel {
         private final PipelinedVerifierChannel inner;
         private final List<Boolean> flags = new ArrayList<>();

@@ -48,7 +48,13 @@ class SpeculationLoopPolicyLosslessTest {
                 new Arm("n-gram, k = 3", model -> new NgramDraftSource(1, 4), () -> new FixedDraftLength(3)),
                 new Arm("n-gram + adaptive", model -> new NgramDraftSource(1, 4), () -> AdaptiveDraftLength.of(4, 2, 0.3, 0.1)),
                 new Arm("hybrid + adaptive", model -> new HybridDraftSource(new NgramDraftSource(2, 4),
-                        new ToyDraftSource(model), true), () -> AdaptiveDraftLength.of(4, 2, 0.3, 0.1)));
+                        new ToyDraftSource(model), true), () -> AdaptiveDraftLength.of(4, 2, 0.3, 0.1)),
+                // Target-only bursts: plain rounds that ask the verifier for extra plain steps, at the start (the
+                // whole three-token prefix in one round) and between drafted rounds.
+                new Arm("model + bursts from the start", ToyDraftSource::new,
+                        () -> new BurstSchedule(new int[] {0, 2, 0, 1}, new int[] {5, 0, 2, 0})),
+                new Arm("model + bursts between drafts", ToyDraftSource::new,
+                        () -> new BurstSchedule(new int[] {1, 0, 3, 0}, new int[] {0, 1, 0, 4})));
     }
 
     static Stream<Arguments> sampledCases() {

@@ -46,6 +46,23 @@ final class ToyVerifierChannel implements VerifierChannel {
         return verdict;
     }
 
+    /** Extra plain steps as the real verifier takes them: one plain round after another. */
+    @Override
+    public Verdict verify(int[] uncheckedContext, Draft draft, int extraPlainSteps) {
+        Verdict verdict = verify(uncheckedContext, draft);
+        if (extraPlainSteps <= 0) {
+            return verdict;
+        }
+        int[] extra = new int[extraPlainSteps];
+        float entropy = verdict.targetEntropy();
+        for (int i = 0; i < extra.length; i++) {
+            Verdict step = verify(new int[0], Draft.EMPTY);
+            extra[i] = step.nextToken();
+            entropy = step.targetEntropy();
+        }
+        return verdict.withExtraTokens(extra, entropy);
+    }
+
     /**
      * Null means greedy to {@link RejectionSampler}, but a sampled request's plain step arrives as
      * {@link Draft#EMPTY} whose distributions are null too, and so do a sampled request's deterministic (n-gram)

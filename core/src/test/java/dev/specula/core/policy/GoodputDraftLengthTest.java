@@ -128,4 +128,65 @@ class GoodputDraftLengthTest {
         // Without the split, the prior prices every drafted token at a tenth of the whole 40 ms round.
         assertTrue(unreported.nextLength(null) < 8, "k = " + unreported.nextLength(null));
     }
+
+    /**
+     * A poor, slow drafter (nothing accepted, 50 ms a token) over a link of {@code network} ns to a verifier taking
+     * 2 ms a step, which reports its own time unless {@code serverReported} < 0.
+     */
+    private static GoodputDraftLength poorDrafterOver(long network, long serverReported) {
+        GoodputDraftLength policy = new GoodputDraftLength(8, 4, 0.1);
+        for (int i = 0; i < 60; i++) {
+            int k = 2 + i % 5;
+            Draft draft = new Draft(new int[k], null, new float[k]);
+            Verdict verdict = new Verdict(0, 0, false, new float[1], 0f);
+            long server = (long) (2_000_000 * (1 + 0.05 * k));
+            policy.observe(new RoundTrace(draft, verdict, k, 50_000_000L * k, network + server,
+                    new VerifierLoad(1, 0, 1), serverReported < 0 ? -1 : server));
+        }
+        return policy;
+    }
+
+    @Test
+    void plainDecodingOverALongRoundTripAsksForABurstThatAmortisesIt() {
+        GoodputDraftLength wan = poorDrafterOver(9_000_000, 0);
+        assertEquals(0, wan.nextLength(null));
+        // n / r = 9 ms / 2 ms: five steps per round trip, the round's own and four extra.
+        assertEquals(4, wan.extraPlainSteps());
+
+        GoodputDraftLength far = poorDrafterOver(100_000_000, 0);
+        assertEquals(0, far.nextLength(null));
+        assertEquals(8, far.extraPlainSteps(), "capped at K: a round never commits more than K + 1 tokens");
+    }
+
+    @Test
+    void noBurstOnALocalLinkWhenDraftingOrWhenTheVerifierDoesNotSplitItsTime() {
+        GoodputDraftLength local = poorDrafterOver(100_000, 0);
+        assertEquals(0, local.nextLength(null));
+        assertEquals(0, local.extraPlainSteps(), "the round trip is below one step: nothing to amortise");
+
+        GoodputDraftLength unsplit = poorDrafterOver(9_000_000, -1);
+        assertEquals(0, unsplit.nextLength(null));
+        assertEquals(0, unsplit.extraPlainSteps(), "without verify_micros the network time is unknown");
+
+        GoodputDraftLength drafting = fed(0.9, 500_000, 0.05, new VerifierLoad(1, 0, 1));
+        assertTrue(drafting.nextLength(null) > 0);
+        assertEquals(0, drafting.extraPlainSteps(), "bursts only follow a chosen plain step");
+    }
+
+    @Test
+    void aBurstsStepsCountTowardsTheProbe() {
+        GoodputDraftLength policy = poorDrafterOver(9_000_000, 0);
+        assertEquals(0, policy.nextLength(null));
+        int extra = policy.extraPlainSteps();
+        assertEquals(4, extra);
+        Verdict burst = new Verdict(0, 0, true, new float[0], 0f, new int[extra]);
+        for (int i = 0; i < 3; i++) {
+            policy.observe(new RoundTrace(Draft.EMPTY, burst, 0, 0, 11_000_000, new VerifierLoad(1, 0, 1),
+                    2_000_000));
+            assertEquals(0, policy.nextLength(null), "round " + i);
+        }
+        // 4 rounds of 1 + 4 steps = 20 plain steps >= PROBE_AFTER (16): the next round probes.
+        policy.observe(new RoundTrace(Draft.EMPTY, burst, 0, 0, 11_000_000, new VerifierLoad(1, 0, 1), 2_000_000));
+        assertEquals(GoodputDraftLength.PROBE_LENGTH, policy.nextLength(null));
+    }
 }

@@ -49,6 +49,69 @@ class ThresholdDraftLengthTest {
         assertTrue(rule.stopAfter(5, 0.95f));
     }
 
+    private static RoundTrace timed(int accepted, long draftNanos, long verifyNanos, long serverNanos) {
+        float[] confidences = {.85f, .85f, .85f, .85f};
+        Draft draft = new Draft(new int[confidences.length], null, confidences);
+        Verdict verdict = new Verdict(accepted, 0, accepted == confidences.length, new float[accepted], 0f);
+        return new RoundTrace(draft, verdict, confidences.length, draftNanos, verifyNanos, VerifierLoad.UNKNOWN,
+                serverNanos);
+    }
+
+    /** Tokens drafted at confidence 0.85 until the rule stops the draft (the stopping token included). */
+    private static int draftedUntilStop(ThresholdDraftLength policy) {
+        DraftStopRule rule = policy.stopRule();
+        for (int i = 0; i < 32; i++) {
+            if (rule.stopAfter(i, 0.85f)) {
+                return i + 1;
+            }
+        }
+        return 32;
+    }
+
+    private static ThresholdDraftLength after(long draftNanos, long verifyNanos, long serverNanos) {
+        ThresholdDraftLength policy = new ThresholdDraftLength(32, 0.3);
+        for (int i = 0; i < 6; i++) {
+            policy.observe(timed(i % 2 == 0 ? 4 : 2, draftNanos, verifyNanos, serverNanos));
+        }
+        return policy;
+    }
+
+    @Test
+    void onALocalLinkTheConfiguredThresholdDecidesAsBefore() {
+        ThresholdDraftLength untimed = after(0, 0, -1);
+        ThresholdDraftLength inProcess = after(2_000_000, 8_000_000, -1);
+        ThresholdDraftLength noNetwork = after(2_000_000, 8_000_000, 8_000_000);
+        assertEquals(0.3, untimed.effectiveThreshold(), 0);
+        assertEquals(0.3, inProcess.effectiveThreshold(), 0, "the verifier did not split its time");
+        assertEquals(0.3, noNetwork.effectiveThreshold(), 0, "the whole round was the verifier's");
+        int before = draftedUntilStop(untimed);
+        assertEquals(before, draftedUntilStop(inProcess));
+        assertEquals(before, draftedUntilStop(noNetwork));
+        // Loopback adds a fraction of a millisecond to a 10 ms round: the same draft length.
+        assertEquals(before, draftedUntilStop(after(2_000_000, 8_200_000, 8_000_000)));
+    }
+
+    @Test
+    void aLongerRoundTripLetsDraftsRunLonger() {
+        // Local cost 2 ms drafting + 8 ms verifying; 40 ms of network: the threshold scales by 10 / 50.
+        ThresholdDraftLength wan = after(2_000_000, 48_000_000, 8_000_000);
+        assertEquals(0.3 * 10 / 50, wan.effectiveThreshold(), 1e-9);
+        ThresholdDraftLength farther = after(2_000_000, 108_000_000, 8_000_000);
+        int local = draftedUntilStop(after(2_000_000, 8_000_000, 8_000_000));
+        int at40 = draftedUntilStop(wan);
+        int at100 = draftedUntilStop(farther);
+        assertTrue(at40 > local, "40 ms link: " + at40 + " tokens vs " + local + " locally");
+        assertTrue(at100 > at40, "100 ms link: " + at100 + " vs " + at40 + " at 40 ms");
+    }
+
+    @Test
+    void theFirstRoundsPrefillIsNotTakenForTheLinksCost() {
+        ThresholdDraftLength policy = new ThresholdDraftLength(8, 0.3);
+        // The first round's verifier time is mostly prefill; its round trip minus that says nothing either.
+        policy.observe(timed(4, 1_000_000, 500_000_000, 10_000_000));
+        assertEquals(0.3, policy.effectiveThreshold(), 0);
+    }
+
     @Test
     void rejectsNonsense() {
         assertThrows(IllegalArgumentException.class, () -> new ThresholdDraftLength(0, 0.3));

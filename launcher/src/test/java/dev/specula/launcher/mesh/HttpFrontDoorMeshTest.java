@@ -98,6 +98,43 @@ class HttpFrontDoorMeshTest {
     }
 
     @Test
+    void policyFieldsInTheBodyChangeThePlanAndNotTheGreedyText() throws Exception {
+        String prompt = "policy fields: int a = 1; int b = 2; int a = 1; int b = 2; int a = 1;";
+        JsonNode plain = JSON.readTree(post("/v1/completions", JSON.writeValueAsString(JSON.createObjectNode()
+                .put("prompt", prompt).put("max_tokens", 20).put("temperature", 0).put("ignore_eos", true))).body());
+        HttpResponse<String> response = post("/v1/completions", JSON.writeValueAsString(JSON.createObjectNode()
+                .put("prompt", prompt).put("max_tokens", 20).put("temperature", 0).put("ignore_eos", true)
+                .put("draft_source", "ngram").put("ngram_min", 2).put("ngram_max", 8)
+                .put("draft_length_mode", "adaptive").put("max_draft_length", 6).put("stop_threshold", 0.2)));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(plain.at("/specula/draft_source").stringValue()).as("the router's default").isEqualTo("model");
+        assertThat(plain.at("/specula/draft_length_mode").stringValue()).isEqualTo("fixed");
+        assertThat(body.at("/specula/draft_source").stringValue()).isEqualTo("ngram");
+        assertThat(body.at("/specula/draft_length_mode").stringValue()).isEqualTo("adaptive");
+        assertThat(body.at("/choices/0/text").stringValue()).as("lossless: same greedy text")
+                .isEqualTo(plain.at("/choices/0/text").stringValue());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"draft_source:\"magic\"", "draft_length_mode:\"sometimes\"", "max_draft_length:99",
+            "max_draft_length:0", "stop_threshold:1.5", "entropy_window:0", "entropy_threshold:-1",
+            "cascade_metric:\"vibes\"", "cascade_threshold:-0.5", "ngram_min:\"two\""})
+    void aBadPolicyFieldIsA400NamingIt(String field) throws Exception {
+        String name = field.substring(0, field.indexOf(':'));
+        String body = "{\"prompt\":\"x\",\"max_tokens\":2,\"" + name + "\"" + field.substring(name.length())
+                + "}";
+
+        HttpResponse<String> response = post("/v1/completions", body);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        JsonNode error = JSON.readTree(response.body()).get("error");
+        assertThat(error.get("type").stringValue()).isEqualTo("invalid_request_error");
+        assertThat(error.get("param").stringValue()).isEqualTo(name);
+    }
+
+    @Test
     void streamedChatThroughTheMeshIsWellFramedAndCounted() throws Exception {
         HttpResponse<String> response = post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"Write gcd in Java.\"}],\"max_tokens\":16,\"temperature\":0,\"ignore_eos\":true,"

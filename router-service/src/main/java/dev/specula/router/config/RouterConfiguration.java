@@ -11,6 +11,7 @@ import dev.specula.router.metrics.RouterMetrics;
 import dev.specula.router.metrics.VllmMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.specula.router.plan.GenerationService;
+import dev.specula.router.plan.PolicyPlanner;
 import dev.specula.router.plan.RequestValidator;
 import dev.specula.router.plan.SideChannelGuard;
 import dev.specula.runtime.model.ModelConfig;
@@ -40,6 +41,11 @@ public class RouterConfiguration {
         return new RequestValidator(tokenizer,
                 new GenerationLimits(config.vocabSize(), config.maxPositionEmbeddings(), properties.maxTokensCap()),
                 properties.defaultDraftLength(), MAX_DRAFT_LENGTH, maxPromptTokens);
+    }
+
+    @Bean
+PolicyPlanner policyPlanner(RouterProperties properties) {
+        return new PolicyPlanner(properties.policy(), MAX_DRAFT_LENGTH);
     }
 
     @Bean

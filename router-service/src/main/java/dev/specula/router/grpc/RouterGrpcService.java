@@ -2,7 +2,6 @@ package dev.specula.router.grpc;
 
 import dev.specula.core.policy.DraftLengthMode;
 import dev.specula.core.policy.DraftSourceKind;
-import dev.specula.core.policy.SpeculationPlan;
 import dev.specula.proto.mapping.PolicyMapping;
 import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.GenerateEvent;
@@ -10,7 +9,6 @@ import dev.specula.proto.v1.GenerateRequest;
 import dev.specula.proto.v1.GenerationSummary;
 import dev.specula.proto.v1.Mode;
 import dev.specula.proto.v1.RouterGrpc;
-import dev.specula.proto.v1.SpeculationPolicy;
 import dev.specula.proto.v1.SpeculationStats;
 import dev.specula.proto.v1.TokenChunk;
 import dev.specula.router.admission.Admission;
@@ -20,17 +18,15 @@ import dev.specula.router.plan.Completion;
 import dev.specula.router.plan.GenerationRequest;
 import dev.specula.router.plan.GenerationService;
 import dev.specula.router.plan.GenerationSink;
-import dev.specula.router.config.RouterConfiguration;
 import dev.specula.router.config.RouterProperties;
 import dev.specula.router.plan.GenerationStats;
-import dev.specula.router.plan.InvalidParameterException;
+import dev.specula.router.plan.PolicyPlanner;
 import dev.specula.router.plan.RequestMode;
 import dev.specula.router.plan.RequestValidator;
 import dev.specula.router.plan.SideChannelGuard;
 import dev.specula.service.grpc.FlowControlledSender;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import dev.specula.service.policy.PolicyProperties;
 import java.time.Duration;
 import java.util.Locale;
 import org.springframework.stereotype.Service;
@@ -42,17 +38,17 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
     /** Acceptance figures in the summary (off when tenants share the router: they fingerprint prompts). */
     private final boolean exposeStats;
     private final GenerationService generations;
-    private final PolicyProperties policies;
+    private final PolicyPlanner planner;
     private final Duration maxStall;
     private final Admission admission;
 
-    public RouterGrpcService(RequestValidator validator, GenerationService generations, RouterProperties properties,
-                             SideChannelGuard sideChannel, Admission admission) {
+    public RouterGrpcService(RequestValidator validator, PolicyPlanner planner, GenerationService generations,
+                             RouterProperties properties, SideChannelGuard sideChannel, Admission admission) {
         this.admission = admission;
         this.exposeStats = sideChannel.exposeStats();
         this.validator = validator;
         this.generations = generations;
-        this.policies = properties.policy();
+        this.planner = planner;
         this.maxStall = properties.streamStallTimeout();
     }
 
@@ -62,7 +58,7 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
         var planned = validator.validate(request.getPrompt(), mode(request.getMode()), request.getMaxTokens(),
                 ProtoMapping.sampling(request.getSampling()), request.getDraftLength(), request.getIgnoreEos())
                 .withTenant(GrpcAuthInterceptor.currentTenant());
-        planned = planned.withPlan(plan(request.getPolicy(), planned.draftLength()));
+        planned = planned.withPlan(planner.plan(request.getPolicy(), planned.draftLength()));
         try (Admission.Permit slot = admission.admit(Admission.Door.GRPC)) {
             generate(planned, out);
         }
@@ -85,20 +81,6 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
                 out.complete();
             }
         });
-    }
-
-    /** The request's policy fields over the router's defaults: the plan the backends carry out. */
-    private SpeculationPlan plan(SpeculationPolicy policy, int draftLength) {
-        int max = RouterConfiguration.MAX_DRAFT_LENGTH;
-        if (policy.getMaxDraftLength() < 0 || policy.getMaxDraftLength() > max) {
-            throw new InvalidParameterException("max_draft_length", "max_draft_length must be in 1.." + max
-                    + ", got " + policy.getMaxDraftLength());
-        }
-        try {
-            return PolicyMapping.plan(policy, draftLength, policies.plan(draftLength));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidParameterException("policy", e.getMessage());
-        }
     }
 
     private static RequestMode mode(Mode mode) {

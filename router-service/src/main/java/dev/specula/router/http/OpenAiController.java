@@ -13,6 +13,7 @@ import dev.specula.router.plan.GenerationInput;
 import dev.specula.router.plan.GenerationRequest;
 import dev.specula.router.plan.GenerationService;
 import dev.specula.router.plan.GenerationStats;
+import dev.specula.router.plan.PolicyPlanner;
 import dev.specula.router.plan.RequestValidator;
 import dev.specula.router.plan.SideChannelGuard;
 import dev.specula.runtime.tokenizer.TextTokenizer;
@@ -41,8 +42,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The OpenAI-compatible API (CONVENTIONS.md 1.6): {@code POST /v1/completions}, {@code POST /v1/chat/completions},
- * {@code GET /v1/models}. Every generation goes through the same {@link RequestValidator} and
- * {@link GenerationService} as the gRPC {@code Router}.
+ * {@code GET /v1/models}. Every generation goes through the same {@link RequestValidator}, {@link PolicyPlanner}
+ * and {@link GenerationService} as the gRPC {@code Router}.
  *
  * <p>Order of checks: API key (401), the key's rate and concurrency limits (429 + Retry-After), Content-Type (415),
  * body size (413), JSON and fields (400, {@code param} names the field), model (404), router-wide admission and pool
@@ -58,6 +59,7 @@ public class OpenAiController {
     private static final String JSON_UTF8 = "application/json";
 
     private final RequestValidator validator;
+    private final PolicyPlanner planner;
     private final GenerationService generations;
     private final ApiKeys keys;
     private final ChatTemplate chatTemplate;
@@ -73,12 +75,13 @@ public class OpenAiController {
     private final int contextLength;
     private final long startedAt = Instant.now().getEpochSecond();
 
-    public OpenAiController(RequestValidator validator, GenerationService generations, ApiKeys keys,
-                            ChatTemplate chatTemplate, TextTokenizer tokenizer, JsonMapper json,
+    public OpenAiController(RequestValidator validator, PolicyPlanner planner, GenerationService generations,
+                            ApiKeys keys, ChatTemplate chatTemplate, TextTokenizer tokenizer, JsonMapper json,
                             HttpFrontDoor frontDoor, RouterProperties router, HttpProperties http,
                             SideChannelGuard sideChannel) {
         this.exposeStats = http.speculationStats() && sideChannel.exposeStats();
         this.validator = validator;
+        this.planner = planner;
         this.generations = generations;
         this.keys = keys;
         this.chatTemplate = chatTemplate;
@@ -162,7 +165,8 @@ public class OpenAiController {
             }
             parsed.input(input).tenant(caller.tenant()).arrivalNanos(arrival)
                     .tokenChunks(parsed.stream && http.streamGranularity() == HttpProperties.Granularity.TOKEN);
-            GenerationRequest planned = validator.validate(input);
+            GenerationRequest validated = validator.validate(input);
+            GenerationRequest planned = validated.withPlan(planner.plan(parsed.policy(), validated.draftLength()));
             if (parsed.echo) {
                 echo = parsed.promptText != null ? parsed.promptText : tokenizer.decode(parsed.promptTokenIds);
             }

@@ -1,11 +1,17 @@
 package dev.specula.router.http;
 
+import dev.specula.proto.v1.CascadeMetric;
+import dev.specula.proto.v1.DraftLengthMode;
+import dev.specula.proto.v1.DraftSourceKind;
+import dev.specula.proto.v1.SpeculationPolicy;
 import dev.specula.router.plan.GenerationInput;
+import dev.specula.router.plan.PolicyPlanner;
 import dev.specula.router.plan.RequestMode;
 import dev.specula.router.plan.RequestValidator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
@@ -20,7 +26,8 @@ import tools.jackson.databind.JsonNode;
  * {@code temperature}, {@code top_p}, {@code top_k}, {@code seed}, {@code stop}, {@code stop_token_ids},
  * {@code include_stop_str_in_output}, {@code ignore_eos}, {@code stream}, {@code stream_options}
  * ({@code include_usage}, {@code continuous_usage_stats}), {@code echo} (completions), {@code n}/{@code best_of}
- * = 1, {@code add_generation_prompt} (chat), and the Specula extensions {@code mode} and {@code draft_length}.
+ * = 1, {@code add_generation_prompt} (chat), and the Specula extensions {@code mode}, {@code draft_length} and the
+ * speculation-policy fields of the gRPC {@code SpeculationPolicy} ({@link #policy()}).
  * Refused with 400 unless neutral: {@code min_p}, {@code repetition_penalty}, {@code presence_penalty},
  * {@code frequency_penalty}, {@code min_tokens}, {@code logprobs}/{@code top_logprobs}, {@code logit_bias},
  * {@code suffix}, {@code tools}, non-text {@code response_format}.
@@ -181,6 +188,91 @@ final class OpenAiRequest {
                         : ints(body.get("stop_token_ids"), "stop_token_ids"))
                 .stop(stop())
                 .includeStopString(includeStop != null && includeStop);
+    }
+
+    /**
+     * The Specula policy extension fields, named and valued as the gRPC {@code SpeculationPolicy} message they are
+     * read into ({@code draft_source}: model | ngram | hybrid; {@code draft_length_mode}: fixed | adaptive;
+     * {@code cascade_metric}: mean_entropy | min_probability; numbers as there). Only types and names are checked
+     * here; ranges are the {@link PolicyPlanner}'s, shared with the gRPC front door.
+     */
+    SpeculationPolicy policy() {
+        SpeculationPolicy.Builder policy = SpeculationPolicy.newBuilder();
+        String source = name("draft_source");
+        if (source != null) {
+            policy.setDraftSource(switch (source) {
+                case "model" -> DraftSourceKind.DRAFT_SOURCE_KIND_MODEL;
+                case "ngram" -> DraftSourceKind.DRAFT_SOURCE_KIND_NGRAM;
+                case "hybrid" -> DraftSourceKind.DRAFT_SOURCE_KIND_HYBRID;
+                default -> throw ApiException.badRequest("draft_source", "draft_source must be one of model, ngram,"
+                        + " hybrid; got \"" + source + "\"");
+            });
+        }
+        String lengthMode = name("draft_length_mode");
+        if (lengthMode != null) {
+            policy.setDraftLengthMode(switch (lengthMode) {
+                case "fixed" -> DraftLengthMode.DRAFT_LENGTH_MODE_FIXED;
+                case "adaptive" -> DraftLengthMode.DRAFT_LENGTH_MODE_ADAPTIVE;
+                default -> throw ApiException.badRequest("draft_length_mode", "draft_length_mode must be fixed or"
+                        + " adaptive; got \"" + lengthMode + "\"");
+            });
+        }
+        String metric = name("cascade_metric");
+        if (metric != null) {
+            policy.setCascadeMetric(switch (metric) {
+                case "mean_entropy" -> CascadeMetric.CASCADE_METRIC_MEAN_ENTROPY;
+                case "min_probability" -> CascadeMetric.CASCADE_METRIC_MIN_PROBABILITY;
+                default -> throw ApiException.badRequest("cascade_metric", "cascade_metric must be mean_entropy or"
+                        + " min_probability; got \"" + metric + "\"");
+            });
+        }
+        Integer maxDraftLength = integer("max_draft_length");
+        if (maxDraftLength != null) {
+            if (maxDraftLength == 0) { // 0 means "unset" in the message: refuse it rather than ignore it
+                throw ApiException.badRequest("max_draft_length", "max_draft_length must be >= 1, got 0");
+            }
+            policy.setMaxDraftLength(maxDraftLength);
+        }
+        Integer ngramMin = positive("ngram_min");
+        if (ngramMin != null) {
+            policy.setNgramMin(ngramMin);
+        }
+        Integer ngramMax = positive("ngram_max");
+        if (ngramMax != null) {
+            policy.setNgramMax(ngramMax);
+        }
+        Integer window = positive("entropy_window");
+        if (window != null) {
+            policy.setEntropyWindow(window);
+        }
+        Double stop = number("stop_threshold");
+        if (stop != null) {
+            policy.setStopThreshold(stop);
+        }
+        Double entropy = number("entropy_threshold");
+        if (entropy != null) {
+            policy.setEntropyThreshold(entropy);
+        }
+        Double cascade = number("cascade_threshold");
+        if (cascade != null) {
+            policy.setCascadeThreshold(cascade);
+        }
+        return policy.build();
+    }
+
+    /** An enum-like string field, case-insensitive, with '-' read as '_'. */
+    private String name(String field) {
+        String value = string(field);
+        return value == null ? null : value.trim().toLowerCase(Locale.ROOT).replace('-', '_');
+    }
+
+    /** An integer field where 0 would read as "unset" in the policy message: anything below 1 is refused. */
+    private Integer positive(String field) {
+        Integer value = integer(field);
+        if (value != null && value < 1) {
+            throw ApiException.badRequest(field, field + " must be >= 1, got " + value);
+        }
+        return value;
     }
 
     private void checkChatLogprobs() {

@@ -43,6 +43,8 @@ public final class ForwardScheduler implements ForwardExecutor, AutoCloseable {
     private final ArrayDeque<ForwardWork> queue = new ArrayDeque<>();
     private final Thread thread;
     private volatile boolean running = true;
+    /** Per calling thread: sessions in the step that finished its last forward (what a verdict reports as load). */
+    private final ThreadLocal<Integer> lastBatchSize = ThreadLocal.withInitial(() -> 1);
 
     public ForwardScheduler(DecoderModel model, SchedulerSettings settings, BatchListener listener) {
         this.model = model;
@@ -88,7 +90,17 @@ public final class ForwardScheduler implements ForwardExecutor, AutoCloseable {
         } finally {
             lock.unlock();
         }
-        return work.await();
+        float[] logits = work.await();
+        lastBatchSize.set(work.batchSize);
+        return logits;
+    }
+
+    /**
+     * Sessions whose tokens shared the model call that completed the calling thread's most recent forward (its
+     * last chunk, for a chunked feed); 1 when it ran alone or before any forward.
+     */
+    public int lastBatchSize() {
+        return lastBatchSize.get();
     }
 
     /** Work items waiting for a step (a chunked prefill counts until its last chunk ran). */
@@ -235,6 +247,7 @@ public final class ForwardScheduler implements ForwardExecutor, AutoCloseable {
         for (int b = 0; b < batch.size(); b++) {
             ForwardWork work = batch.get(b);
             if (work.isFinal(widths[b])) {
+                work.batchSize = batch.size();
                 float[] all = logits.get(b);
                 work.result.complete(Arrays.copyOfRange(all, (widths[b] - work.rows) * vocab, widths[b] * vocab));
             } else {
@@ -251,6 +264,7 @@ public final class ForwardScheduler implements ForwardExecutor, AutoCloseable {
                     : Arrays.copyOfRange(work.tokens, work.offset, work.offset + width);
             float[] logits = work.session.forwardLast(chunk, last ? work.rows : 1);
             if (last) {
+                work.batchSize = 1;
                 work.result.complete(logits);
             } else {
                 requeue(work, width);

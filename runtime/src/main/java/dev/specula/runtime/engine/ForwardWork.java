@@ -15,6 +15,8 @@ final class ForwardWork {
     final int startLength;
     final CompletableFuture<float[]> result = new CompletableFuture<>();
     int offset;
+    /** Sessions in the step that ran the final chunk; written before {@link #result} completes, read after. */
+    int batchSize = 1;
 
     ForwardWork(DecoderSession session, int[] tokens, int rows) {
         this.session = session;

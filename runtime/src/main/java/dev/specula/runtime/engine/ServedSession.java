@@ -32,6 +32,7 @@ public final class ServedSession implements VerifierChannel {
     private volatile boolean attached = true;
     private volatile long lastActive = System.nanoTime();
     private volatile long kvBytes;
+    private volatile int lastBatchSize = 1;
 
     ServedSession(ServingEngine engine, String tenant, VerifierSession session, long reservedBytes, int tokenLimit,
                   RestoreOutcome opened) {
@@ -50,6 +51,15 @@ public final class ServedSession implements VerifierChannel {
      */
     @Override
     public Verdict verify(int[] uncheckedContext, Draft draft) {
+        return verify(uncheckedContext, draft, 0);
+    }
+
+    /**
+     * A round followed by up to {@code extraPlainSteps} plain steps, as many as fit the session's
+     * prompt + max_new_tokens.
+     */
+    @Override
+    public Verdict verify(int[] uncheckedContext, Draft draft, int extraPlainSteps) {
         lock.lock();
         try {
             if (closed) {
@@ -63,7 +73,10 @@ public final class ServedSession implements VerifierChannel {
             if (!session.hasKv()) {
                 reattach();
             }
-            Verdict verdict = session.verify(uncheckedContext, draft);
+            // The round commits at most after + 1 tokens; the extra steps stop at prompt + max_new_tokens.
+            int extra = (int) Math.max(0, Math.min(extraPlainSteps, tokenLimit - after - 1));
+            Verdict verdict = session.verify(uncheckedContext, draft, extra);
+            lastBatchSize = engine.lastBatchSize(); // this thread ran the round's forwards; a burst's last counts
             if (!promptPublished) {
                 // The prompt's blocks are now computed: let concurrent sessions with the same prefix import them.
                 promptPublished = true;
@@ -80,6 +93,14 @@ public final class ServedSession implements VerifierChannel {
     /** Prompt tokens restored at open instead of prefilled. */
     public int cachedTokens() {
         return opened.cachedTokens();
+    }
+
+    /**
+     * Sessions whose tokens shared the forward pass of this session's last round (1 if it ran alone; after extra
+     * plain steps, their last forward's).
+     */
+    public int lastBatchSize() {
+        return lastBatchSize;
     }
 
     public RestoreOutcome opened() {

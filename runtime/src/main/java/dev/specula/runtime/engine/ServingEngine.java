@@ -165,6 +165,11 @@ public final class ServingEngine implements AutoCloseable {
         kvBytesInUse.addAndGet(delta);
     }
 
+    /** Sessions that shared the model call of the calling thread's last forward (1 without batching). */
+    int lastBatchSize() {
+        return scheduler == null ? 1 : scheduler.lastBatchSize();
+    }
+
     /** Forward requests waiting for a scheduler step. */
     public int schedulerQueueDepth() {
         return scheduler == null ? 0 : scheduler.queueDepth();

@@ -35,6 +35,7 @@ import java.util.Objects;
  * tokens, even none: the committed sequence alone is enough to recompute the rest.
  */
 public final class VerifierSession implements VerifierChannel {
+    private static final int[] NO_TOKENS = new int[0];
     private final DecoderModel model;
     private final ForwardExecutor forward;
     private final SamplingParams params;
@@ -116,6 +117,26 @@ public final class VerifierSession implements VerifierChannel {
         append(new int[] {verdict.nextToken()}, 1);
         kv.truncate(committedLength - 1);
         return verdict;
+    }
+
+    /**
+     * The round, then up to {@code extraPlainSteps} plain rounds (no draft) in a row, as one verdict whose
+     * {@link Verdict#extraTokens()} are their tokens: exactly what the caller sending those rounds would get.
+     */
+    @Override
+    public Verdict verify(int[] uncheckedContext, Draft draft, int extraPlainSteps) {
+        Verdict verdict = verify(uncheckedContext, draft);
+        if (extraPlainSteps <= 0) {
+            return verdict;
+        }
+        int[] extra = new int[extraPlainSteps];
+        float entropy = verdict.targetEntropy();
+        for (int i = 0; i < extra.length; i++) {
+            Verdict step = verify(NO_TOKENS, Draft.EMPTY);
+            extra[i] = step.nextToken();
+            entropy = step.targetEntropy();
+        }
+        return verdict.withExtraTokens(extra, entropy);
     }
 
     /** The committed sequence (prompt + generated) as this verifier sees it. */

@@ -25,8 +25,13 @@ public final class ActiveSession implements VerifierChannel {
 
     @Override
     public Verdict verify(int[] uncheckedContext, Draft draft) {
+        return verify(uncheckedContext, draft, 0);
+    }
+
+    @Override
+    public Verdict verify(int[] uncheckedContext, Draft draft, int extraPlainSteps) {
         try {
-            return session.verify(uncheckedContext, draft);
+            return session.verify(uncheckedContext, draft, extraPlainSteps);
         } catch (KvBudgetExhaustedException e) {
             // Only an evicted session resuming can hit this mid-stream.
             throw new OverloadedException(e.getMessage());
@@ -36,6 +41,11 @@ public final class ActiveSession implements VerifierChannel {
     /** Prompt tokens restored from a KV cache instead of prefilled. */
     public int cachedTokens() {
         return session.cachedTokens();
+    }
+
+    /** Sessions whose tokens shared the forward pass of the last round (the verdict's load.batch_size). */
+    public int lastBatchSize() {
+        return session.lastBatchSize();
     }
 
     @Override

@@ -188,7 +188,7 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
             return;
         }
         long start = System.nanoTime();
-        Verdict verdict = session.verify(context, admitted.get());
+        Verdict verdict = session.verify(context, admitted.get(), round.getExtraPlainSteps());
         gate.checked(admitted.get(), verdict);
         long nanos = System.nanoTime() - start;
         metrics.recordRound(admitted.get().length(), verdict, nanos);
@@ -201,9 +201,13 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
                 .setVerifyMicros((int) Math.min(Integer.MAX_VALUE, nanos / 1_000))
                 .setLoad(VerifierLoad.newBuilder()
                         .setRunningSessions(engine.openSessions())
-                        .setQueueDepth(engine.serving().schedulerQueueDepth()));
+                        .setQueueDepth(engine.serving().schedulerQueueDepth())
+                        .setBatchSize(session.lastBatchSize()));
         for (float p : verdict.targetProbOfDrafts()) {
             out.addTargetProbOfDrafts(p);
+        }
+        for (int t : verdict.extraTokens()) {
+            out.addExtraTokenIds(t);
         }
         responses.onNext(SessionResponse.newBuilder().setVerdict(out).build());
     }

@@ -266,6 +266,41 @@ class VerifierSessionGrpcTest extends RunningVerifierTest {
         await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10)).until(() -> engine.openSessions() == 0);
     }
 
+    @Test
+    void extraPlainStepsCommitWhatThatManyPlainRoundsWouldAndStopAtMaxNewTokens() {
+        int[] prompt = tokens(12, 3);
+        SessionCall call = new SessionCall(verifier.channel());
+        call.open(open(prompt, SAMPLED, 20));
+        try (VerifierSession reference = VerifierSession.open(target, prompt, SAMPLED)) {
+            // A plain round with 4 extra steps, then a drafted round with 3, then far more than the 20 allow.
+            RoundVerdict burst = call.round(round(1, new int[0], null).toBuilder().setExtraPlainSteps(4).build());
+            int[] expected = new int[5];
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = reference.verify(new int[0], Draft.EMPTY).nextToken();
+            }
+            assertThat(burst.getNextToken()).isEqualTo(expected[0]);
+            assertThat(burst.getExtraTokenIdsList()).containsExactly(expected[1], expected[2], expected[3],
+                    expected[4]);
+            assertThat(engine.openSessions()).isEqualTo(1);
+
+            RoundVerdict plain = call.round(round(2, new int[0], null));
+            assertThat(plain.getNextToken()).isEqualTo(reference.verify(new int[0], Draft.EMPTY).nextToken());
+            assertThat(plain.getExtraTokenIdsCount()).as("none asked, none taken").isZero();
+
+            RoundVerdict capped = call.round(round(3, new int[0], null).toBuilder().setExtraPlainSteps(1000).build());
+            // 6 tokens committed, 20 allowed: the round's own token and 13 extra fill the budget exactly.
+            assertThat(capped.getExtraTokenIdsCount()).isEqualTo(13);
+            int[] rest = new int[14];
+            for (int i = 0; i < rest.length; i++) {
+                rest[i] = reference.verify(new int[0], Draft.EMPTY).nextToken();
+            }
+            assertThat(capped.getNextToken()).isEqualTo(rest[0]);
+            assertThat(capped.getExtraTokenIdsList()).containsExactlyElementsOf(
+                    IntStream.of(rest).skip(1).boxed().toList());
+        }
+        call.completeAndAwaitEnd();
+    }
+
     private int[] greedyPath(int[] prompt, int length) {
         return InProcessDecoding.targetOnly(target, prompt, SamplingParams.GREEDY,
                 new StopCondition(length, new int[0])).tokens();
