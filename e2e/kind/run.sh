@@ -117,6 +117,32 @@ else
 fi
 # TODO(front door): curl /v1/models and a 1-token /v1/chat/completions once the router serves HTTP OpenAI.
 
+log "failover: force-delete the verifier pod serving a streaming request"
+completion() {  # greedy text of one 400-token completion through the HTTP front door
+  curl -sf http://127.0.0.1:18000/v1/completions -H 'Content-Type: application/json' \
+    -d '{"prompt": "public static int gcd(int a, int b) {\n", "max_tokens": 400, "temperature": 0, "ignore_eos": true}' \
+    | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["choices"][0]["text"]); print(d.get("specula",{}), file=sys.stderr)'
+}
+baseline="$(completion)"
+completion >/tmp/specula-failover.txt 2>/tmp/specula-failover.err &
+REQ=$!
+serving=""
+for _ in $(seq 1 50); do  # the pod whose open-session gauge is non-zero
+  for pod in $(kc -n "$NAMESPACE" get pods -l "app.kubernetes.io/instance=$RELEASE,app.kubernetes.io/component=verifier" -o name); do
+    n="$(kc -n "$NAMESPACE" exec "$pod" -- sh -c 'wget -qO- http://127.0.0.1:8092/actuator/prometheus 2>/dev/null || curl -s http://127.0.0.1:8092/actuator/prometheus' \
+      | awk '/^specula_verifier_open_sessions/ {print int($2)}' | head -1)"
+    [[ "${n:-0}" -gt 0 ]] && serving="$pod" && break 2
+  done
+  sleep 0.1
+done
+[[ -n "$serving" ]] || echo "note: could not see which verifier served the request (no wget/curl in the image?)"
+[[ -n "$serving" ]] && kc -n "$NAMESPACE" delete "$serving" --grace-period=0 --force
+wait $REQ
+[[ "$(cat /tmp/specula-failover.txt)" == "$baseline" ]] || { echo "output changed across the failover" >&2; false; }
+grep -q "resumed on another replica" /tmp/specula-failover.err || [[ -z "$serving" ]] \
+  || { echo "the request was not resumed" >&2; false; }
+echo "identical greedy output across the loss of $serving"
+
 trap - ERR
 log "e2e passed"
 if [[ $KEEP == 0 ]]; then

@@ -19,6 +19,7 @@ public final class Backend {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final CircuitBreaker breaker;
     private volatile boolean healthy = true;
+    private volatile ReplicaLoad load = ReplicaLoad.UNKNOWN;
 
     /**
      * @param owned   the channel when this backend owns it (discovered endpoints), null for a shared one
@@ -68,6 +69,20 @@ public final class Backend {
 
     void probed(boolean up) {
         healthy = up;
+    }
+
+    /** The replica's latest own load report. */
+    public ReplicaLoad load() {
+        return load;
+    }
+
+    void reported(ReplicaLoad report) {
+        load = report;
+    }
+
+    /** Work ahead of a new request here: the router's requests on it plus forwards waiting in its scheduler. */
+    int pending() {
+        return inFlight.get() + load.queueDepth();
     }
 
     /** A request on it completed. */

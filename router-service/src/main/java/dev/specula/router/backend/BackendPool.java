@@ -31,6 +31,12 @@ public final class BackendPool {
     private final CircuitBreakerRegistry breakers;
     private volatile List<Backend> backends = List.of();
 
+    /** Unsaturated before saturated, then the least work ahead, then the most free KV memory. */
+    private static final Comparator<Backend> LEAST_LOADED = Comparator
+            .comparing((Backend b) -> b.load().saturated())
+            .thenComparingInt(Backend::pending)
+            .thenComparingDouble(b -> b.load().kvUtilisation());
+
     /**
      * @param role name for messages and metrics ("drafter", "verifier"), also the gRPC health service checked
      * @param dial     opens a channel to host:port
@@ -97,21 +103,22 @@ public final class BackendPool {
                 eligible = local;
             }
         }
-        return eligible.stream().min(Comparator.comparingInt(Backend::inFlight)).orElseThrow();
+        return eligible.stream().min(LEAST_LOADED).orElseThrow();
     }
 
     /**
      * The replica that rendezvous hashing assigns to {@code affinityKey} (so one conversation keeps landing where
-     * its KV is), unless it already runs {@code maxInFlight} requests: then the least loaded one.
+     * its KV is), unless it already runs {@code maxInFlight} requests or reports itself saturated (sessions waiting
+     * for KV memory, or its KV budget nearly all reserved): then the least loaded one.
      */
     public Backend withAffinity(byte[] affinityKey, int maxInFlight, Set<Backend> failedForRequest) {
         List<Backend> eligible = eligible(failedForRequest);
         Backend preferred = eligible.stream()
                 .max(Comparator.comparingLong(b -> score(affinityKey, b.address()))).orElseThrow();
-        if (preferred.inFlight() < maxInFlight) {
+        if (preferred.inFlight() < maxInFlight && !preferred.load().saturated()) {
             return preferred;
         }
-        return eligible.stream().min(Comparator.comparingInt(Backend::inFlight)).orElseThrow();
+        return eligible.stream().min(LEAST_LOADED).orElseThrow();
     }
 
     private List<Backend> eligible(Set<Backend> failedForRequest) {

@@ -59,6 +59,28 @@ class BackendPoolTest {
     }
 
     @Test
+    void aVerifierReportingItselfSaturatedLosesItsAffinityAndTheLeastLoadedByReportIsChosen() {
+        pool.update(endpoints("a:1", "b:1", "c:1"));
+        byte[] key = "chat".getBytes(StandardCharsets.UTF_8);
+        Backend home = pool.withAffinity(key, 8, Set.of());
+        List<Backend> others = pool.backends().stream().filter(b -> b != home).toList();
+        others.get(0).reported(new ReplicaLoad(0, 5, 0.2));
+        others.get(1).reported(new ReplicaLoad(0, 1, 0.5));
+
+        home.reported(new ReplicaLoad(0, 0, 0.95));
+        assertThat(pool.withAffinity(key, 8, Set.of())).as("KV nearly all reserved").isSameAs(others.get(1));
+        home.reported(new ReplicaLoad(2, 0, 0.5));
+        assertThat(pool.withAffinity(key, 8, Set.of())).as("sessions waiting for memory").isSameAs(others.get(1));
+        home.reported(new ReplicaLoad(0, 0, 0.5));
+        assertThat(pool.withAffinity(key, 8, Set.of())).isSameAs(home);
+
+        others.get(1).reported(new ReplicaLoad(1, 0, 0.1));
+        home.reported(new ReplicaLoad(0, 9, 0.1));
+        assertThat(pool.leastLoaded("", Set.of())).as("unsaturated first, then the shortest queue")
+                .isSameAs(others.get(0));
+    }
+
+    @Test
     void aReplicaThatFailedARequestTakesNoNewWorkUntilItsBreakerLetsCallsThroughAgain() {
         pool.update(endpoints("a:1", "b:1"));
         Backend a = pool.backends().get(0);

@@ -9,6 +9,8 @@ import dev.specula.core.policy.SpeculationPlan;
 import dev.specula.proto.mapping.PolicyMapping;
 import dev.specula.proto.v1.DraftSourceKind;
 import dev.specula.proto.v1.GenerateEvent;
+import dev.specula.proto.v1.LoadReport;
+import dev.specula.proto.v1.LoadRequest;
 import dev.specula.proto.v1.Mode;
 import dev.specula.proto.v1.SessionRequest;
 import dev.specula.proto.v1.SessionResponse;
@@ -20,6 +22,7 @@ import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.verifier.config.VerifierProperties;
 import dev.specula.verifier.engine.ActiveSession;
 import dev.specula.verifier.engine.VerifierEngine;
+import dev.specula.runtime.engine.ServingEngine;
 import dev.specula.verifier.metrics.VerifierMetrics;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -57,6 +60,19 @@ public class VerifierGrpcService extends VerifierGrpc.VerifierImplBase {
     public StreamObserver<SessionRequest> session(StreamObserver<SessionResponse> responses) {
         return new SessionStreamHandler(engine, metrics, (ServerCallStreamObserver<SessionResponse>) responses,
                 LEASE_TIMERS, sessionIdleTimeout, shutdown);
+    }
+
+    @Override
+    public void load(LoadRequest request, StreamObserver<LoadReport> responses) {
+        ServingEngine serving = engine.serving();
+        responses.onNext(LoadReport.newBuilder()
+                .setOpenSessions(engine.openSessions())
+                .setWaitingSessions(serving.budget().waiting())
+                .setQueueDepth(serving.schedulerQueueDepth())
+                .setKvBytesReserved(serving.budget().reservedBytes())
+                .setKvBudgetBytes(serving.budget().budgetBytes())
+                .build());
+        responses.onCompleted();
     }
 
     @Override

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.specula.core.sampling.SamplingParams;
+import dev.specula.proto.v1.LoadReport;
+import dev.specula.proto.v1.LoadRequest;
 import dev.specula.proto.v1.RoundVerdict;
+import dev.specula.proto.v1.VerifierGrpc;
 import dev.specula.proto.v1.SessionRequest;
 import dev.specula.runtime.engine.BatchListener;
 import dev.specula.runtime.engine.BlockStore;
@@ -88,6 +91,25 @@ class VerifierLoadGrpcTest {
             assertThat(verdict.getLoad().getRunningSessions()).isEqualTo(1);
         }
         call.completeAndAwaitEnd();
+    }
+
+    @Test
+    void theLoadReportTheRouterPlacesWithCountsOpenSessionsAndReservedKv() {
+        var stub = VerifierGrpc.newBlockingStub(channel);
+        LoadReport idle = stub.load(LoadRequest.getDefaultInstance());
+        assertThat(idle.getOpenSessions()).isZero();
+        assertThat(idle.getKvBytesReserved()).isZero();
+        assertThat(idle.getKvBudgetBytes()).isEqualTo(64L * 1024 * 1024);
+
+        SessionCall call = new SessionCall(channel);
+        call.open(VerifierSessionGrpcTest.open(tokens(12, 1), SamplingParams.GREEDY, 8));
+        LoadReport busy = stub.load(LoadRequest.getDefaultInstance());
+        assertThat(busy.getOpenSessions()).isEqualTo(1);
+        assertThat(busy.getKvBytesReserved()).isPositive().isLessThanOrEqualTo(busy.getKvBudgetBytes());
+        assertThat(busy.getWaitingSessions()).isZero();
+        call.completeAndAwaitEnd();
+        await().atMost(Duration.ofSeconds(10)).until(() -> stub.load(LoadRequest.getDefaultInstance())
+                .getOpenSessions() == 0);
     }
 
     @Test
