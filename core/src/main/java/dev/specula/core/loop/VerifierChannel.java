@@ -31,6 +31,26 @@ public interface VerifierChannel extends AutoCloseable {
     }
 
     /**
+     * A burst as a local verifier takes it: the round, then {@code extraPlainSteps} plain rounds one after another,
+     * folded into one verdict (the last step's target entropy stands for the round's).
+     */
+    static Verdict verifyThenPlainSteps(VerifierChannel channel, int[] uncheckedContext, Draft draft,
+                                        int extraPlainSteps) {
+        Verdict verdict = channel.verify(uncheckedContext, draft);
+        if (extraPlainSteps <= 0) {
+            return verdict;
+        }
+        int[] extra = new int[extraPlainSteps];
+        float entropy = verdict.targetEntropy();
+        for (int i = 0; i < extra.length; i++) {
+            Verdict step = channel.verify(new int[0], Draft.EMPTY);
+            extra[i] = step.nextToken();
+            entropy = step.targetEntropy();
+        }
+        return verdict.withExtraTokens(extra, entropy);
+    }
+
+    /**
      * Nanoseconds the verifier itself spent on the latest round, as it reported with the verdict; -1 when it does
      * not report (in process the caller's own timing is the verifier's).
      */

@@ -49,18 +49,7 @@ final class ToyVerifierChannel implements VerifierChannel {
     /** Extra plain steps as the real verifier takes them: one plain round after another. */
     @Override
     public Verdict verify(int[] uncheckedContext, Draft draft, int extraPlainSteps) {
-        Verdict verdict = verify(uncheckedContext, draft);
-        if (extraPlainSteps <= 0) {
-            return verdict;
-        }
-        int[] extra = new int[extraPlainSteps];
-        float entropy = verdict.targetEntropy();
-        for (int i = 0; i < extra.length; i++) {
-            Verdict step = verify(new int[0], Draft.EMPTY);
-            extra[i] = step.nextToken();
-            entropy = step.targetEntropy();
-        }
-        return verdict.withExtraTokens(extra, entropy);
+        return VerifierChannel.verifyThenPlainSteps(this, uncheckedContext, draft, extraPlainSteps);
     }
 
     /**

@@ -35,7 +35,6 @@ import java.util.Objects;
  * tokens, even none: the committed sequence alone is enough to recompute the rest.
  */
 public final class VerifierSession implements VerifierChannel {
-    private static final int[] NO_TOKENS = new int[0];
     private final DecoderModel model;
     private final ForwardExecutor forward;
     private final SamplingParams params;
@@ -125,18 +124,7 @@ public final class VerifierSession implements VerifierChannel {
      */
     @Override
     public Verdict verify(int[] uncheckedContext, Draft draft, int extraPlainSteps) {
-        Verdict verdict = verify(uncheckedContext, draft);
-        if (extraPlainSteps <= 0) {
-            return verdict;
-        }
-        int[] extra = new int[extraPlainSteps];
-        float entropy = verdict.targetEntropy();
-        for (int i = 0; i < extra.length; i++) {
-            Verdict step = verify(NO_TOKENS, Draft.EMPTY);
-            extra[i] = step.nextToken();
-            entropy = step.targetEntropy();
-        }
-        return verdict.withExtraTokens(extra, entropy);
+        return VerifierChannel.verifyThenPlainSteps(this, uncheckedContext, draft, extraPlainSteps);
     }
 
     /** The committed sequence (prompt + generated) as this verifier sees it. */
