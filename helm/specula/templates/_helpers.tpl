@@ -263,6 +263,14 @@ spec:
         {{- end }}
         - name: SPRING_GRPC_SERVER_INBOUND_MESSAGE_MAX_SIZE
           value: {{ $root.Values.channels.maxInboundMessageSize | quote }}
+        # Tracing (Spring Boot's management.tracing.* / management.opentelemetry.*): spans of the router, drafters,
+        # verifiers and KV store of one request share one trace; nothing is exported without an endpoint.
+        - name: MANAGEMENT_TRACING_SAMPLING_PROBABILITY
+          value: {{ $root.Values.tracing.samplingProbability | quote }}
+        {{- with $root.Values.tracing.otlpEndpoint }}
+        - name: MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT
+          value: {{ . | quote }}
+        {{- end }}
         {{- if $root.Values.tls.enabled }}
         - name: SPRING_SSL_BUNDLE_PEM_SPECULA_KEYSTORE_CERTIFICATE
           value: file:/etc/specula/tls/tls.crt

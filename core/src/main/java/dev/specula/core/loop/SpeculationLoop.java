@@ -26,6 +26,7 @@ public final class SpeculationLoop {
     private final DraftLengthPolicy policy;
     private final SwitchingPolicy switching;
     private final LongSupplier nanoClock;
+    private final RoundListener listener;
 
     /** A lossless loop (every drafted token is verified) timed by {@link System#nanoTime()}. */
     public SpeculationLoop(DraftSource drafter, VerifierChannel verifier, DraftLengthPolicy policy) {
@@ -38,11 +39,18 @@ public final class SpeculationLoop {
      */
     public SpeculationLoop(DraftSource drafter, VerifierChannel verifier, DraftLengthPolicy policy,
                            SwitchingPolicy switching, LongSupplier nanoClock) {
+        this(drafter, verifier, policy, switching, nanoClock, RoundListener.NONE);
+    }
+
+    /** As above, telling {@code listener} about each round (e.g. to trace it). */
+    public SpeculationLoop(DraftSource drafter, VerifierChannel verifier, DraftLengthPolicy policy,
+                           SwitchingPolicy switching, LongSupplier nanoClock, RoundListener listener) {
         this.drafter = drafter;
         this.verifier = verifier;
         this.policy = policy;
         this.switching = switching;
         this.nanoClock = nanoClock;
+        this.listener = listener;
     }
 
     /**
@@ -51,9 +59,42 @@ public final class SpeculationLoop {
      * @param committed the prompt (the verifier channel was opened on the same tokens); grows as tokens commit
      */
     public GenerationOutcome run(TokenSequence committed, SamplingParams params, StopCondition stop, TokenSink sink) {
-        LoopStats stats = new LoopStats();
-        int[] unchecked = NO_TOKENS;
-        while (true) {
+        Run run = new Run(committed, params, stop, sink);
+        for (int round = 1; ; round++) {
+            listener.started(round);
+            GenerationOutcome end;
+            try {
+                end = run.round();
+            } catch (RuntimeException | Error e) {
+                listener.ended(e);
+                throw e;
+            }
+            listener.ended(null);
+            if (end != null) {
+                return end;
+            }
+        }
+    }
+
+    /** One generation's progress. */
+    private final class Run {
+        private final TokenSequence committed;
+        private final SamplingParams params;
+        private final StopCondition stop;
+        private final TokenSink sink;
+        private final LoopStats stats = new LoopStats();
+        /** Tokens committed unverified since the last verification: context for the next one. */
+        private int[] unchecked = NO_TOKENS;
+
+        Run(TokenSequence committed, SamplingParams params, StopCondition stop, TokenSink sink) {
+            this.committed = committed;
+            this.params = params;
+            this.stop = stop;
+            this.sink = sink;
+        }
+
+        /** Drafts, verifies and commits once; returns how the generation ended, or null to go on. */
+        GenerationOutcome round() {
             int budget = stop.maxNewTokens() - committed.generatedLength();
             // Drafting past the budget is wasted work: the last round needs at most budget - 1 drafts.
             int k = Math.min(policy.nextLength(stats), budget - 1);
@@ -78,7 +119,7 @@ public final class SpeculationLoop {
                 }
                 draft = draft.suffix(unverified);
                 if (draft.length() == 0) {
-                    continue;
+                    return null;
                 }
             }
             // A plain step may come with a burst of further plain steps on the verifier (never past the budget).
@@ -98,14 +139,14 @@ public final class SpeculationLoop {
                 throw new IllegalStateException("verifier took " + verdict.extraTokens().length
                         + " extra plain steps, asked for " + extraSteps);
             }
-            policy.observe(RoundTrace.perStep(draft, verdict, drafted, draftNanos, verifyNanos, verifier.load(),
-                    verifier.lastServerNanos()));
+            RoundTrace trace = RoundTrace.perStep(draft, verdict, drafted, draftNanos, verifyNanos, verifier.load(),
+                    verifier.lastServerNanos());
+            policy.observe(trace);
             switching.observe(draft, verdict);
             RoundCommit commit = RoundCommit.commit(RoundCommit.roundTokens(draft, verdict), committed, stop, sink);
             stats.recordRound(draft.length(), verdict.accepted(), commit.emitted());
-            if (commit.end() != null) {
-                return new GenerationOutcome(commit.end(), stats);
-            }
+            listener.verified(trace, commit.emitted());
+            return commit.end() == null ? null : new GenerationOutcome(commit.end(), stats);
         }
     }
 

@@ -199,4 +199,66 @@ class SpeculationLoopTest {
         assertThrows(IllegalStateException.class,
                 () -> loop.run(committed, SamplingParams.GREEDY, NO_STOP_100, tokens -> true));
     }
+
+    @Test
+    void tellsTheListenerEveryRoundInOrderWithWhatWasDraftedAndAccepted() {
+        verifier.acceptedScript.addAll(List.of(3, 1));
+        List<String> heard = new ArrayList<>();
+        RoundListener listener = new RoundListener() {
+            @Override
+            public void started(int round) {
+                heard.add("start " + round);
+            }
+
+            @Override
+            public void verified(RoundTrace trace, int committedTokens) {
+                heard.add("verified " + trace.draftedTokens() + "/" + trace.verdict().accepted() + " -> "
+                        + committedTokens);
+            }
+
+            @Override
+            public void ended(Throwable failure) {
+                heard.add("end " + failure);
+            }
+        };
+        new SpeculationLoop(drafter, verifier, new FixedDraftLength(3), AlwaysVerify.INSTANCE, System::nanoTime,
+                listener).run(committed, SamplingParams.GREEDY, new StopCondition(6, new int[0]), tokens -> true);
+
+        // Round 1 accepts all 3 (+ bonus), round 2 accepts 1 (+ recovered): 6 tokens, the budget.
+        assertEquals(List.of("start 1", "verified 3/3 -> 4", "end null", "start 2", "verified 1/1 -> 2", "end null"),
+                heard);
+    }
+
+    @Test
+    void endsTheListenersRoundWithTheFailureWhenVerificationThrows() {
+        RuntimeException down = new IllegalStateException("verifier gone");
+        VerifierChannel failing = new VerifierChannel() {
+            @Override
+            public Verdict verify(int[] uncheckedContext, Draft draft) {
+                throw down;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        List<Object> heard = new ArrayList<>();
+        RoundListener listener = new RoundListener() {
+            @Override
+            public void started(int round) {
+                heard.add(round);
+            }
+
+            @Override
+            public void ended(Throwable failure) {
+                heard.add(failure);
+            }
+        };
+        SpeculationLoop loop = new SpeculationLoop(drafter, failing, new FixedDraftLength(2), AlwaysVerify.INSTANCE,
+                System::nanoTime, listener);
+
+        assertThrows(IllegalStateException.class,
+                () -> loop.run(committed, SamplingParams.GREEDY, NO_STOP_100, tokens -> true));
+        assertEquals(List.of(1, down), heard);
+    }
 }

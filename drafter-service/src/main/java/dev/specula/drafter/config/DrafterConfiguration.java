@@ -3,9 +3,12 @@ package dev.specula.drafter.config;
 import dev.specula.drafter.engine.DrafterEngine;
 import dev.specula.drafter.engine.VerifierChannels;
 import dev.specula.drafter.metrics.DrafterMetrics;
+import dev.specula.drafter.tracing.RoundTracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.specula.service.error.StatusMapping;
 import io.grpc.ManagedChannel;
+import io.micrometer.tracing.Tracer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
@@ -40,6 +43,12 @@ public class DrafterConfiguration {
     @Bean
     DrafterMetrics drafterMetrics(MeterRegistry registry) {
         return new DrafterMetrics(registry);
+    }
+
+    /** Round spans when Micrometer Tracing is configured (always, in the service); a no-op tracer otherwise. */
+    @Bean
+    RoundTracing roundTracing(ObjectProvider<Tracer> tracer) {
+        return new RoundTracing(tracer.getIfAvailable(() -> Tracer.NOOP));
     }
 
     @Bean

@@ -12,6 +12,7 @@ import dev.specula.drafter.engine.SessionRoute;
 import dev.specula.drafter.engine.VerifierLossReporting;
 import dev.specula.drafter.engine.Generation;
 import dev.specula.drafter.metrics.DrafterMetrics;
+import dev.specula.drafter.tracing.RoundTracing;
 import dev.specula.proto.mapping.PolicyMapping;
 import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.DraftGenerateRequest;
@@ -39,10 +40,13 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
     private final DrafterEngine engine;
     private final DrafterMetrics metrics;
     private final Duration maxStall;
+    private final RoundTracing tracing;
 
-    public DrafterGrpcService(DrafterEngine engine, DrafterMetrics metrics, DrafterProperties properties) {
+    public DrafterGrpcService(DrafterEngine engine, DrafterMetrics metrics, DrafterProperties properties,
+                              RoundTracing tracing) {
         this.engine = engine;
         this.metrics = metrics;
+        this.tracing = tracing;
         this.maxStall = properties.streamStallTimeout();
     }
 
@@ -87,7 +91,7 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
                                 .setDraftLengthMode(PolicyMapping.lengthMode(generation.lengthMode()));
                         summary.getStatsBuilder().setNgramDrafts(generation.ngramDrafts().getAsLong());
                         extras.accept(summary);
-                    }, out);
+                    }, tracing.forCurrentRequest(), out);
             double seconds = (System.nanoTime() - start) / 1e9;
             metrics.recordGeneration(label(mode), outcome, seconds);
             metrics.recordPolicies(label(mode), label(generation.source()), label(generation.lengthMode()),

@@ -25,29 +25,37 @@ public final class LocalMesh implements AutoCloseable {
     private LocalMesh(MeshOptions options) {
         String log = options.logLevel();
         try {
-            kvstore = add(ServiceStarter.start("kvstore", KvStoreApplication.class, Map.of("logging.level.root", log)));
-            Map<String, Object> verifierProperties = new HashMap<>(Map.of(
+            kvstore = add(ServiceStarter.start("kvstore", KvStoreApplication.class,
+                    common(options, Map.of("logging.level.root", log))));
+            Map<String, Object> verifierProperties = common(options, Map.of(
                     "logging.level.root", log,
                     "specula.verifier.model-path", options.verifierModel().toString(),
                     // Offload and restore of KV blocks (the verifier uses the store only when this is set).
                     "spring.grpc.client.channel.kvstore.target", kvstore.target()));
             verifierProperties.putAll(options.verifierProperties());
             verifier = add(ServiceStarter.start("verifier", VerifierApplication.class, verifierProperties));
-            drafter = add(ServiceStarter.start("drafter", DrafterApplication.class, Map.of(
+            drafter = add(ServiceStarter.start("drafter", DrafterApplication.class, common(options, Map.of(
                     "logging.level.root", log,
                     "specula.drafter.model-path", options.drafterModel().toString(),
-                    "spring.grpc.client.channel.verifier.target", verifier.target())));
-            router = add(ServiceStarter.start("router", RouterApplication.class, Map.of(
+                    "spring.grpc.client.channel.verifier.target", verifier.target()))));
+            router = add(ServiceStarter.start("router", RouterApplication.class, common(options, Map.of(
                     "logging.level.root", log,
                     "specula.router.model-path", options.verifierModel().toString(),
                     "spring.grpc.server.port", options.routerGrpcPort(),
                     "server.port", options.routerHttpPort(),
                     "spring.grpc.client.channel.drafter.target", drafter.target(),
-                    "spring.grpc.client.channel.verifier.target", verifier.target())));
+                    "spring.grpc.client.channel.verifier.target", verifier.target()))));
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    /** The options' properties for every service, then this service's own (which win). */
+    private static Map<String, Object> common(MeshOptions options, Map<String, Object> own) {
+        Map<String, Object> all = new HashMap<>(options.serviceProperties());
+        all.putAll(own);
+        return all;
     }
 
     public static LocalMesh start(MeshOptions options) {

@@ -5,6 +5,8 @@ import dev.specula.router.chat.ChatTemplate;
 import dev.specula.router.config.RouterProperties;
 import dev.specula.router.metrics.RouterMetrics;
 import dev.specula.runtime.model.ModelFolder;
+import io.micrometer.context.ContextExecutorService;
+import io.micrometer.context.ContextSnapshotFactory;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.SynchronousQueue;
@@ -52,7 +54,10 @@ public class HttpConfiguration implements WebMvcConfigurer, DisposableBean {
                 daemonThreads("specula-http-gen-"), new ThreadPoolExecutor.AbortPolicy());
         pool.allowCoreThreadTimeOut(true);
         int context = ModelFolder.open(router.modelPath()).config().maxPositionEmbeddings();
-        return new HttpFrontDoor(pool, metrics.vllm(), context, admission);
+        // The generation runs on the pool, not on the request's thread: it takes the request's observation along,
+        // so its backend calls continue the request's trace.
+        return new HttpFrontDoor(ContextExecutorService.wrap(pool, ContextSnapshotFactory.builder().build()),
+                metrics.vllm(), context, admission);
     }
 
     @Bean

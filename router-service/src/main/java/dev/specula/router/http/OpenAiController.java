@@ -21,7 +21,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -288,12 +287,13 @@ public class OpenAiController {
         headers.set(HttpHeaders.CACHE_CONTROL, "no-cache");
         headers.set("X-Accel-Buffering", "no");
         headers.set("X-Request-Id", ids.echoed());
-        StreamingResponseBody body = out -> events(out, run, first, shape, echo);
+        // Flushed through the servlet response: the stream Spring hands the body does not flush (see SseWriter).
+        StreamingResponseBody body = out -> events(new SseWriter(out, response::flushBuffer), run, first, shape,
+                echo);
         return new ResponseEntity<>(body, headers, HttpStatus.OK);
     }
 
-    private void events(OutputStream out, GenerationRun run, Object first, Response shape, String echo) {
-        SseWriter sse = new SseWriter(out);
+    private void events(SseWriter sse, GenerationRun run, Object first, Response shape, String echo) {
         int tokens = 0;
         try {
             if (shape.chat) {

@@ -10,6 +10,7 @@ import dev.specula.router.testing.Http;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.tokenizer.TextTokenizer;
 import io.grpc.Status;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -18,10 +19,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -419,6 +422,53 @@ class OpenAiApiTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).startsWith(": keep-alive\n\n");
         assertThat(Http.sse(response.body()).comments()).isPositive();
+    }
+
+    /**
+     * Each event leaves when it is written: the backend sends one round and then waits for the test, and the client
+     * must see that round's tokens and then keep-alives while it waits. (Events stuck in the container's buffer
+     * would only arrive once it filled or the stream ended: never, here.)
+     */
+    @Test
+    void streamedEventsAndKeepAlivesReachTheClientWhileTheGenerationRuns() throws Exception {
+        CountDownLatch hold = new CountDownLatch(1);
+        MESH.holdAfterFirstChunk = hold;
+        String body = "{\"prompt\":\"x\",\"max_tokens\":100,\"temperature\":0,\"stream\":true}";
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000); // a failure guard: with buffered events the read would wait for ever
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Connection: close\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            StringBuilder received = new StringBuilder();
+            try {
+                readUntil(in, received, ": keep-alive");
+            } finally {
+                hold.countDown();
+            }
+            String firstRound = TOKENIZER.decode(Arrays.copyOf(TOKENIZER.encode(OUTPUT), 3));
+            StringBuilder heldText = new StringBuilder();
+            Matcher event = Pattern.compile("data: (\\{[^\n]*})").matcher(received);
+            while (event.find()) {
+                heldText.append(Http.json(event.group(1)).at("/choices/0/text").stringValue());
+            }
+            assertThat(heldText.toString()).as("text sent before the backend went on").isEqualTo(firstRound);
+            readUntil(in, received, "data: [DONE]");
+            assertThat(received.toString()).contains("\"finish_reason\":\"stop\"");
+        }
+    }
+
+    private static void readUntil(InputStream in, StringBuilder received, String marker) throws IOException {
+        byte[] buffer = new byte[4096];
+        while (received.indexOf(marker) < 0) {
+            int read = in.read(buffer);
+            if (read < 0) {
+                throw new AssertionError("stream ended before " + marker + ": " + received);
+            }
+            received.append(new String(buffer, 0, read, StandardCharsets.UTF_8));
+        }
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,6 +43,8 @@ public final class FakeMesh implements AutoCloseable {
     public volatile Status midStreamFailure = Status.UNAVAILABLE.withDescription("verifier died");
     public volatile long firstChunkDelayMillis;
     public volatile long chunkDelayMillis;
+    /** When set, the backend waits for it after sending its first chunk (null = never waits). */
+    public volatile CountDownLatch holdAfterFirstChunk;
 
     private final Server server;
 
@@ -88,6 +91,7 @@ public final class FakeMesh implements AutoCloseable {
         midStreamFailure = Status.UNAVAILABLE.withDescription("verifier died");
         firstChunkDelayMillis = 0;
         chunkDelayMillis = 0;
+        holdAfterFirstChunk = null;
         draftRequests.clear();
         targetRequests.clear();
         cancellations.set(0);
@@ -121,6 +125,10 @@ public final class FakeMesh implements AutoCloseable {
                 }
                 responses.onNext(GenerateEvent.newBuilder().setChunk(chunk).build());
                 rounds++;
+                CountDownLatch hold = holdAfterFirstChunk;
+                if (rounds == 1 && hold != null) {
+                    hold.await();
+                }
                 if (chunkDelayMillis > 0) {
                     Thread.sleep(chunkDelayMillis);
                 }

@@ -5,6 +5,7 @@ import dev.specula.core.loop.DraftSource;
 import dev.specula.core.loop.FinishReason;
 import dev.specula.core.loop.GenerationOutcome;
 import dev.specula.core.loop.LoopStats;
+import dev.specula.core.loop.RoundListener;
 import dev.specula.core.loop.SpeculationLoop;
 import dev.specula.core.loop.StopCondition;
 import dev.specula.core.loop.SwitchingPolicy;
@@ -59,9 +60,23 @@ public final class GenerationStreamer {
                                            StopCondition stop, Mode mode, int cachedTokens,
                                            Consumer<GenerationSummary.Builder> summaryExtras,
                                            FlowControlledSender<GenerateEvent> out) {
+        return stream(drafter, verifier, policy, switching, prompt, params, stop, mode, cachedTokens, summaryExtras,
+                RoundListener.NONE, out);
+    }
+
+    /**
+     * As above, telling {@code rounds} about each round of the loop (the drafter traces them).
+     *
+     * @return how the generation ended, for the caller's metrics
+     */
+    public static GenerationOutcome stream(DraftSource drafter, VerifierChannel verifier, DraftLengthPolicy policy,
+                                           SwitchingPolicy switching, int[] prompt, SamplingParams params,
+                                           StopCondition stop, Mode mode, int cachedTokens,
+                                           Consumer<GenerationSummary.Builder> summaryExtras, RoundListener rounds,
+                                           FlowControlledSender<GenerateEvent> out) {
         long start = System.nanoTime();
         TokenSequence committed = new TokenSequence(prompt);
-        GenerationOutcome outcome = new SpeculationLoop(drafter, verifier, policy, switching, System::nanoTime)
+        GenerationOutcome outcome = new SpeculationLoop(drafter, verifier, policy, switching, System::nanoTime, rounds)
                 .run(committed, params, stop, tokens -> out.send(chunk(tokens)));
         LoopStats stats = outcome.stats();
         GenerationSummary.Builder summary = GenerationSummary.newBuilder()
