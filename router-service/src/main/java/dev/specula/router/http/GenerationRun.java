@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One HTTP request's generation: runs the shared {@link GenerationService} on the bounded generation pool and
@@ -31,6 +32,8 @@ final class GenerationRun implements GenerationSink {
     record Failed(Throwable error) {
     }
 
+    private final AtomicBoolean released = new AtomicBoolean();
+    private volatile Runnable release;
     private final BlockingQueue<Object> events = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
     private final Context.CancellableContext context = Context.ROOT.withCancellation();
     private final Duration maxStall;
@@ -47,6 +50,7 @@ final class GenerationRun implements GenerationSink {
      */
     void start(ExecutorService pool, GenerationService generations, GenerationRequest request, Runnable release,
                VllmMetrics metrics) {
+        this.release = release;
         metrics.queued();
         try {
             pool.execute(() -> {
@@ -57,15 +61,16 @@ final class GenerationRun implements GenerationSink {
                     }
                     context.run(() -> generations.generate(request, this));
                 } catch (Throwable e) {
+                    releaseOnce();
                     offer(new Failed(e));
                 } finally {
-                    release.run();
+                    releaseOnce();
                     context.cancel(null);
                 }
             });
         } catch (RejectedExecutionException e) {
             metrics.dequeued();
-            release.run();
+            releaseOnce();
             throw new ApiException(503, "server_error", "the router is at capacity, retry shortly", null,
                     "service_unavailable", 1, false);
         }
@@ -76,9 +81,20 @@ final class GenerationRun implements GenerationSink {
         return !cancelled && offer(chunk);
     }
 
+    /**
+     * Frees the slots before the last event reaches the client: a client that sends its next request as soon as
+     * this response ends must not find its own finished request still holding the key's concurrency slot.
+     */
     @Override
     public void complete(Completion completion) {
+        releaseOnce();
         offer(new Done(completion));
+    }
+
+    private void releaseOnce() {
+        if (released.compareAndSet(false, true) && release != null) {
+            release.run();
+        }
     }
 
     private boolean offer(Object event) {

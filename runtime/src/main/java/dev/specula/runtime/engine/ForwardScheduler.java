@@ -18,11 +18,12 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Continuous batching: one thread owns the model; sessions submit forward work (session, tokens) and wait, and
- * each step takes whatever is ready — in arrival order, within {@link SchedulerSettings} — and runs it as ONE
+ * Continuous batching: one step at a time owns the model; sessions submit forward work (session, tokens) and
+ * wait, and each step takes whatever is ready — in arrival order, within {@link SchedulerSettings} — and runs it as ONE
  * model call through {@link BatchedForward} (padding + attention masks), then hands each session its logits.
  * Nobody waits for a batch to fill: a step starts as soon as the previous one ends, and requests that arrived
- * meanwhile form the next batch.
+ * meanwhile form the next batch. A submitter that finds no step running runs the step itself (a lone session
+ * pays no thread hand-off); otherwise the scheduler thread runs the next step when the current one ends.
  *
  * <p>A feed longer than the prefill chunk runs one chunk per step and goes to the back of the queue in between,
  * so a long prompt delays decoders by one chunk, not by its whole prefill. A work item whose batch fails is
@@ -43,6 +44,8 @@ public final class ForwardScheduler implements ForwardExecutor, AutoCloseable {
     private final ArrayDeque<ForwardWork> queue = new ArrayDeque<>();
     private final Thread thread;
     private volatile boolean running = true;
+    /** A step is running (on the scheduler thread or a submitter's); guarded by {@link #lock}. */
+    private boolean stepping;
     /** Per calling thread: sessions in the step that finished its last forward (what a verdict reports as load). */
     private final ThreadLocal<Integer> lastBatchSize = ThreadLocal.withInitial(() -> 1);
 
@@ -80,15 +83,27 @@ public final class ForwardScheduler implements ForwardExecutor, AutoCloseable {
             throw new ContextOverflowException(session.length(), tokens.length, model.maxPositions());
         }
         ForwardWork work = new ForwardWork(session, tokens, rows);
+        List<ForwardWork> batch = null;
         lock.lock();
         try {
             if (!running) {
                 throw new IllegalStateException("the forward scheduler is shut down");
             }
             queue.addLast(work);
-            ready.signal();
+            if (stepping) {
+                ready.signal();
+            } else {
+                // Nobody is stepping: run the step on this thread instead of waking the scheduler thread and
+                // waiting to be woken in turn (two thread hand-offs per round, a large share of a round on a
+                // busy machine). Steps still never overlap, and what queues meanwhile forms the next batch.
+                stepping = true;
+                batch = take();
+            }
         } finally {
             lock.unlock();
+        }
+        if (batch != null) {
+            runStep(batch);
         }
         float[] logits = work.await();
         lastBatchSize.set(work.batchSize);
@@ -148,16 +163,24 @@ public final class ForwardScheduler implements ForwardExecutor, AutoCloseable {
             List<ForwardWork> batch;
             lock.lock();
             try {
-                while (running && queue.isEmpty()) {
+                while (running && (queue.isEmpty() || stepping)) {
                     ready.awaitUninterruptibly();
                 }
                 if (!running) {
                     return;
                 }
+                stepping = true;
                 batch = take();
             } finally {
                 lock.unlock();
             }
+            runStep(batch);
+        }
+    }
+
+    /** One step on the calling thread (the scheduler's or a submitter's); then the next stepper is woken. */
+    private void runStep(List<ForwardWork> batch) {
+        try {
             try {
                 step(batch);
             } catch (Throwable t) {
@@ -172,6 +195,16 @@ public final class ForwardScheduler implements ForwardExecutor, AutoCloseable {
                 for (ForwardWork work : batch) {
                     fail(work, t instanceof RuntimeException r ? r : new IllegalStateException("forward failed", t));
                 }
+            }
+        } finally {
+            lock.lock();
+            try {
+                stepping = false;
+                if (!queue.isEmpty()) {
+                    ready.signal();
+                }
+            } finally {
+                lock.unlock();
             }
         }
     }
