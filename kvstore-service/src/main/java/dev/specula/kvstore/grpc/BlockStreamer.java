@@ -14,7 +14,8 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * Streams the present blocks of one GetBlocks request, in request order, only while the transport is ready.
+ * Streams the present blocks of one GetBlocks request, in request order, only while the transport is ready. With
+ * {@code stopAtMissing} the first missing key ends the stream (a hash chain's stored prefix in one call).
  *
  * <p>Sending is driven by gRPC's onReady callback instead of a thread that waits for readiness: a blocking sender
  * running on the call's own executor cannot receive onReady (callbacks of one call are serialised), so it would only
@@ -32,6 +33,7 @@ final class BlockStreamer {
     private final ServerCallStreamObserver<KvBlock> observer;
     private final BlockStore store;
     private final Iterator<BlockKey> keys;
+    private final boolean stopAtMissing;
     private final StallTimer timer;
     private final long stallNanos;
     private long lastProgress = System.nanoTime();
@@ -39,18 +41,19 @@ final class BlockStreamer {
     private ScheduledFuture<?> watchdog;
 
     private BlockStreamer(ServerCallStreamObserver<KvBlock> observer, BlockStore store, List<BlockKey> keys,
-            StallTimer timer, Duration stallTimeout) {
+            boolean stopAtMissing, StallTimer timer, Duration stallTimeout) {
         this.observer = observer;
         this.store = store;
         this.keys = keys.iterator();
+        this.stopAtMissing = stopAtMissing;
         this.timer = timer;
         this.stallNanos = stallTimeout.toNanos();
     }
 
     /** Starts streaming; returns at once. Must be called from the RPC handler, before it returns. */
     static void start(ServerCallStreamObserver<KvBlock> observer, BlockStore store, List<BlockKey> keys,
-            StallTimer timer, Duration stallTimeout) {
-        BlockStreamer streamer = new BlockStreamer(observer, store, keys, timer, stallTimeout);
+            boolean stopAtMissing, StallTimer timer, Duration stallTimeout) {
+        BlockStreamer streamer = new BlockStreamer(observer, store, keys, stopAtMissing, timer, stallTimeout);
         observer.setOnCancelHandler(streamer::cancelled);
         // Stay "ready" until 4 MiB are queued: with gRPC's 32 KiB default every 64 KiB block costs a thread hand-off.
         observer.setOnReadyThreshold(ON_READY_THRESHOLD_BYTES);
@@ -73,6 +76,9 @@ final class BlockStreamer {
                     if (block.isPresent()) {
                         observer.onNext(KvProtoMapper.toProto(block.get()));
                         lastProgress = System.nanoTime();
+                    } else if (stopAtMissing) {
+                        finish();
+                        observer.onCompleted();
                     }
                 }
             }

@@ -41,12 +41,15 @@ final class KvProtoMapper {
         return out;
     }
 
-    /** The payload array is fresh per read, so wrapping it without a copy is safe. */
+    /**
+     * The payload array is fresh per read (tiers copy out of their pages or files) and nobody writes to it, so it is
+     * wrapped without a copy; the shared view matters: protobuf copies a read-only buffer.
+     */
     static KvBlock toProto(Block block) {
         return KvBlock.newBuilder()
                 .setKey(UnsafeByteOperations.unsafeWrap(block.key().hash()))
                 .setCodec(block.codec())
-                .setPayload(UnsafeByteOperations.unsafeWrap(block.payload()))
+                .setPayload(UnsafeByteOperations.unsafeWrap(block.sharedPayload()))
                 .setCrc32C(block.crc32c())
                 .setTokenCount(block.tokenCount())
                 .build();

@@ -48,7 +48,8 @@ public class KvStoreGrpcService extends KvStoreGrpc.KvStoreImplBase {
     @Override
     public void getBlocks(GetBlocksRequest request, StreamObserver<KvBlock> responses) {
         List<BlockKey> keys = keys(request.getTenant(), request.getKeysList());
-        BlockStreamer.start((ServerCallStreamObserver<KvBlock>) responses, store, keys, stallTimer, stallTimeout);
+        BlockStreamer.start((ServerCallStreamObserver<KvBlock>) responses, store, keys, request.getStopAtMissing(),
+                stallTimer, stallTimeout);
     }
 
     @Override

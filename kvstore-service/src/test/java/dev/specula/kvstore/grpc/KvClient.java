@@ -90,6 +90,14 @@ final class KvClient {
         return out;
     }
 
+    /** GetBlocks with stop_at_missing: the stored prefix of a chain. */
+    List<KvBlock> getPrefix(String tenant, List<ByteString> keys) {
+        List<KvBlock> out = new ArrayList<>();
+        blocking.getBlocks(GetBlocksRequest.newBuilder().setTenant(tenant).addAllKeys(keys).setStopAtMissing(true)
+                .build()).forEachRemaining(out::add);
+        return out;
+    }
+
     int lookup(String tenant, List<ByteString> keys) {
         return blocking.lookupPrefix(LookupPrefixRequest.newBuilder().setTenant(tenant).addAllKeys(keys).build())
                 .getStoredPrefix();

@@ -121,6 +121,29 @@ class KvStoreGrpcServiceTest {
     }
 
     @Test
+    void getWithStopAtMissingStreamsOnlyTheStoredPrefix() {
+        List<KvBlock> chain = blocks(6, 1000);
+        put(tenant, List.of(chain.get(0), chain.get(1), chain.get(2), chain.get(4), chain.get(5)));
+        List<ByteString> keys = KvClient.keys(chain);
+
+        assertThat(client.getPrefix(tenant, keys)).containsExactlyElementsOf(chain.subList(0, 3));
+        assertThat(client.getPrefix(tenant, keys.subList(3, 6))).as("first key missing").isEmpty();
+        assertThat(client.getPrefix(tenant, keys.subList(4, 6))).containsExactlyElementsOf(chain.subList(4, 6));
+        assertThat(client.get(tenant, keys)).as("without the flag, missing keys are skipped")
+                .containsExactly(chain.get(0), chain.get(1), chain.get(2), chain.get(4), chain.get(5));
+    }
+
+    @Test
+    void aCorruptBlockEndsAStoredPrefixThere() {
+        List<KvBlock> chain = List.of(client.block(3 * PAGE), client.block(3 * PAGE), client.block(3 * PAGE));
+        put(tenant, chain);
+        BlockKey middle = BlockKey.of(Tenant.of(tenant), chain.get(1).getKey().toByteArray());
+        assertThat(TierCorruption.flipByte(memory, middle, PAGE + 5)).isTrue();
+
+        assertThat(client.getPrefix(tenant, KvClient.keys(chain))).containsExactly(chain.get(0));
+    }
+
+    @Test
     void deleteRemovesOnlyNamedPresentBlocks() {
         List<KvBlock> blocks = blocks(3, 1000);
         put(tenant, blocks);

@@ -151,6 +151,15 @@ public final class DecoderSession implements AutoCloseable {
      */
     public void importKv(int start, ByteBuffer block) {
         ensureOpen();
+        importKv(start, block, KvBlockLayout.readHeader(block).tokens());
+    }
+
+    /**
+     * {@link #importKv(int, ByteBuffer)} of the block's first {@code tokens} tokens only: a restore lays blocks out
+     * for the prefix it asked for and imports the part that arrived, without re-laying it into a smaller block.
+     */
+    public void importKv(int start, ByteBuffer block, int tokens) {
+        ensureOpen();
         requireLittleEndian();
         KvBlockLayout.Header header = KvBlockLayout.readHeader(block);
         if (header.dtype() != signature.kvType() || header.layers() != signature.layers()
@@ -159,26 +168,30 @@ public final class DecoderSession implements AutoCloseable {
                     + signature.kvType() + ", layers " + signature.layers() + ", kvHeads " + signature.kvHeads()
                     + ", headDim " + signature.headDim() + ")");
         }
+        if (tokens < 0 || tokens > header.tokens()) {
+            throw new IllegalArgumentException("cannot import " + tokens + " tokens of a block of " + header.tokens());
+        }
         if (start < 0 || start > kv.length()) {
             throw new IllegalArgumentException("cannot import at " + start + ": the session holds " + kv.length()
                     + " tokens, so a block must start within [0, " + kv.length() + "]");
         }
-        if (start + header.tokens() > model.maxPositions()) {
-            throw new ContextOverflowException(start, header.tokens(), model.maxPositions());
+        if (start + tokens > model.maxPositions()) {
+            throw new ContextOverflowException(start, tokens, model.maxPositions());
         }
-        int newLength = start + header.tokens();
+        int newLength = start + tokens;
         ByteBuffer source = block.slice();
         ByteBuffer[] target = kv.beginRewrite(newLength);
         int rowBytes = kv.rowBytes();
         int keptBytes = start * rowBytes;
-        int blockBytes = header.tokens() * rowBytes;
+        int importedBytes = tokens * rowBytes;
+        int runBytes = header.tokens() * rowBytes;
         int at = KvBlockLayout.HEADER_BYTES;
         for (int s = 0; s < kv.slots(); s++) {
             for (int h = 0; h < kv.kvHeads(); h++) {
                 int base = h * newLength * rowBytes;
                 target[s].put(base, kv.slot(s), kv.offset(h, 0), keptBytes);
-                target[s].put(base + keptBytes, source, at, blockBytes);
-                at += blockBytes;
+                target[s].put(base + keptBytes, source, at, importedBytes);
+                at += runBytes;
             }
         }
         kv.endRewrite(newLength);

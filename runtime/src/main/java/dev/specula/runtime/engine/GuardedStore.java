@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The engine's view of the {@link BlockStore}: every failure, timeout or open breaker becomes a miss (lookup 0,
- * no blocks) and is counted as a fallback, so a store outage costs recomputation, never a request.
+ * The engine's view of the {@link BlockStore}: every failure, timeout or open breaker becomes a miss (no blocks)
+ * and is counted as a fallback, so a store outage costs recomputation, never a request.
  */
 final class GuardedStore {
     private static final System.Logger LOG = System.getLogger(GuardedStore.class.getName());
@@ -29,33 +29,22 @@ final class GuardedStore {
         return store.enabled();
     }
 
-    int lookupPrefix(String tenant, List<Hash256> chain) {
+    /**
+     * {@link BlockStore#fetchPrefix}; a failure is a miss (0), whatever the sink already took: the caller imports
+     * only the returned count, so a failing store costs recomputation, never a partly trusted stream.
+     */
+    int fetchPrefix(String tenant, List<Hash256> chain, BlockSink sink) {
         if (!breaker.allow()) {
             counters.storeFallbacks.increment();
             return 0;
         }
         try {
-            int stored = store.lookupPrefix(tenant, chain);
+            int fetched = store.fetchPrefix(tenant, chain, sink);
             breaker.success();
-            return Math.max(0, Math.min(stored, chain.size()));
+            return Math.max(0, Math.min(fetched, chain.size()));
         } catch (RuntimeException e) {
-            failed("lookup", e);
+            failed("fetch", e);
             return 0;
-        }
-    }
-
-    List<byte[]> get(String tenant, List<Hash256> keys) {
-        if (!breaker.allow()) {
-            counters.storeFallbacks.increment();
-            return List.of();
-        }
-        try {
-            List<byte[]> blocks = store.get(tenant, keys);
-            breaker.success();
-            return blocks.size() <= keys.size() ? blocks : blocks.subList(0, keys.size());
-        } catch (RuntimeException e) {
-            failed("get", e);
-            return List.of();
         }
     }
 

@@ -2,15 +2,17 @@ package dev.specula.runtime.engine;
 
 import dev.specula.runtime.decoder.DecoderSession;
 import dev.specula.runtime.decoder.GraphSignature;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Fills an empty cache with the longest cached prefix of a token sequence: first the verifier's own prefix
- * cache, then, for the blocks after that, the KV store (LookupPrefix, then GetBlocks of the missing run). Every
- * block is checked (geometry, size; the store client checks key and checksum) before anything is imported, all
- * blocks go in with ONE import, and whatever is not restored is simply recomputed by the next forward. Store
- * blocks are also kept in the prefix cache (promotion), so the next session sharing them needs no store trip.
+ * cache, then, for the blocks after that, the KV store in one streamed call (its stored prefix). Blocks are laid
+ * into one import buffer as they arrive ({@link KvAssembly}); each is checked (geometry, size; the store client
+ * checks key and checksum) before it is placed, all go in with ONE import, and whatever is not restored is simply
+ * recomputed by the next forward. Store blocks are also kept in the prefix cache (promotion), so the next session
+ * sharing them needs no store trip.
  */
 final class KvRestorer {
     private final GraphSignature signature;
@@ -41,42 +43,55 @@ final class KvRestorer {
             return RestoreOutcome.NONE;
         }
         counters.prefixQueryTokens.add((long) chain.size() * blockTokens);
-        List<byte[]> blocks = new ArrayList<>(cache.get(chain, cache.longestPrefix(chain)));
-        int local = checkedPrefix(blocks, blockTokens);
+        KvAssembly assembly = new KvAssembly(signature, blockTokens, chain.size());
+        for (byte[] block : cache.get(chain, cache.longestPrefix(chain))) {
+            // Checked first: a refused add would close the assembly to the store's blocks that follow.
+            if (!KvBlocks.fits(block, signature, blockTokens) || !assembly.add(ByteBuffer.wrap(block))) {
+                counters.rejectedBlocks.increment();
+                break;
+            }
+        }
+        int local = assembly.blocks();
         int fromStore = 0;
         if (local < chain.size() && store.enabled()) {
-            int stored = store.lookupPrefix(tenant, chain);
-            for (int i = 0; i < stored; i++) {
-                storedKeys.add(chain.get(i));
-            }
-            if (stored > local) {
-                List<byte[]> fetched = new ArrayList<>(store.get(tenant, chain.subList(local, stored)));
-                fromStore = checkedPrefix(fetched, blockTokens);
-                for (int i = 0; i < fromStore; i++) {
-                    cache.put(chain.get(local + i), fetched.get(i));
-                }
-                blocks.addAll(fetched.subList(0, fromStore));
-            }
+            fromStore = fetch(tenant, chain, local, assembly);
         }
-        if (blocks.isEmpty()) {
+        if (local + fromStore == 0) {
             return RestoreOutcome.NONE;
         }
-        session.importKv(0, KvBlocks.concat(blocks, signature, blockTokens));
+        // Only what the store call vouched for: blocks a failed call had already delivered are left out.
+        assembly.importInto(session, local + fromStore);
         RestoreOutcome outcome = new RestoreOutcome(local * blockTokens, fromStore * blockTokens);
         counters.prefixHitTokens.add(outcome.localTokens());
         counters.restoredTokens.add(outcome.storeTokens());
         return outcome;
     }
 
-    /** Keeps the leading blocks that fit this model's layout; drops the first misfit and everything after it. */
-    private int checkedPrefix(List<byte[]> blocks, int blockTokens) {
-        for (int i = 0; i < blocks.size(); i++) {
-            if (!KvBlocks.fits(blocks.get(i), signature, blockTokens)) {
-                counters.rejectedBlocks.increment();
-                blocks.subList(i, blocks.size()).clear();
-                return i;
+    /** Streams chain[local, ...) from the store into the assembly. @return blocks fetched and placed */
+    private int fetch(String tenant, List<Hash256> chain, int local, KvAssembly assembly) {
+        List<byte[]> promoted = new ArrayList<>();
+        boolean promote = cache.enabled();
+        int[] refused = {0};
+        int fetched = store.fetchPrefix(tenant, chain.subList(local, chain.size()), payload -> {
+            if (!assembly.add(payload)) {
+                refused[0]++;
+                return false;
+            }
+            if (promote) {
+                byte[] copy = new byte[payload.remaining()]; // the payload is only lent for this call
+                payload.duplicate().get(copy);
+                promoted.add(copy);
+            }
+            return true;
+        });
+        counters.rejectedBlocks.add(refused[0]);
+        fetched = Math.min(fetched, assembly.blocks() - local);
+        for (int i = 0; i < fetched; i++) {
+            storedKeys.add(chain.get(local + i));
+            if (promote) {
+                cache.put(chain.get(local + i), promoted.get(i));
             }
         }
-        return blocks.size();
+        return fetched;
     }
 }

@@ -92,6 +92,26 @@ class DecoderSessionTest {
     }
 
     @Test
+    void importingTheFirstTokensOfABlockEqualsImportingABlockOfJustThose() {
+        int[] tokens = TestModels.tokens(20, 9);
+        try (DecoderSession source = model.newSession(); DecoderSession prefix = model.newSession();
+             DecoderSession exact = model.newSession()) {
+            source.forward(tokens);
+            ByteBuffer whole = source.exportKv(0, tokens.length);
+            prefix.importKv(0, whole, 12);
+            exact.importKv(0, source.exportKv(0, 12));
+            assertEquals(12, prefix.length());
+            for (int s = 0; s < 2 * model.signature().layers(); s++) {
+                assertEquals(exact.kv().slot(s).slice(0, (int) (exact.kvBytes() / (2 * model.signature().layers()))),
+                        prefix.kv().slot(s).slice(0, (int) (prefix.kvBytes() / (2 * model.signature().layers()))),
+                        "slot " + s);
+            }
+            assertEquals(0, whole.position(), "the block is read, not consumed");
+            assertThrows(IllegalArgumentException.class, () -> exact.importKv(0, whole, 21));
+        }
+    }
+
+    @Test
     void importAtAnEarlierStartReplacesTheTail() {
         int[] tokens = TestModels.tokens(12, 7);
         try (DecoderSession a = model.newSession(); DecoderSession b = model.newSession()) {

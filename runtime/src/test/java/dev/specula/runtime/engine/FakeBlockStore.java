@@ -17,7 +17,11 @@ final class FakeBlockStore implements BlockStore {
         /** Get returns blocks whose header says another geometry (a writer with another layout). */
         WRONG_LAYOUT,
         /** Get returns truncated payloads (a torn write). */
-        TRUNCATED
+        TRUNCATED,
+        /** A streamed fetch hands over two good blocks, then the call fails (a connection lost mid-stream). */
+        FAILS_MIDWAY,
+        /** A streamed fetch claims more blocks than it handed over (a buggy client). */
+        OVERCLAIMS
     }
 
     final Map<String, byte[]> blocks = new ConcurrentHashMap<>();
@@ -58,6 +62,22 @@ final class FakeBlockStore implements BlockStore {
             }
         }
         return out;
+    }
+
+    @Override
+    public int fetchPrefix(String tenant, List<Hash256> chain, BlockSink sink) {
+        if (mode != Mode.FAILS_MIDWAY && mode != Mode.OVERCLAIMS) {
+            return BlockStore.super.fetchPrefix(tenant, chain, sink);
+        }
+        gets.incrementAndGet();
+        int stored = lookupPrefix(tenant, chain);
+        for (int i = 0; i < Math.min(2, stored); i++) {
+            sink.accept(java.nio.ByteBuffer.wrap(blocks.get(name(tenant, chain.get(i)))).asReadOnlyBuffer());
+        }
+        if (mode == Mode.FAILS_MIDWAY) {
+            throw new IllegalStateException("stream reset (test)");
+        }
+        return chain.size();
     }
 
     @Override

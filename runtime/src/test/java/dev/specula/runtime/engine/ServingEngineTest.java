@@ -80,8 +80,32 @@ class ServingEngineTest {
         }
     }
 
+    @Test
+    void storeBlocksArePromotedIntoThePrefixCacheSoTheNextSessionNeedsNoStoreTrip() {
+        FakeBlockStore store = new FakeBlockStore();
+        int[] prompt = TestModels.tokens(PROMPT, 13);
+        int[] nextTurn = concat(runAndClose(store, prompt), TestModels.tokens(9, 14));
+        try (ServingEngine engine = new ServingEngine(tiny, settings(), store, BatchListener.NONE)) {
+            ServedSession restored = open(engine, "default", nextTurn);
+            assertEquals(64, engine.counters().restoredTokens(), "from the store");
+            assertArrayEquals(Generations.reference(tiny, nextTurn, NEW),
+                    Generations.decode(restored, new TokenSequence(nextTurn), NEW));
+            int gets = store.gets.get();
+
+            ServedSession local = open(engine, "default", nextTurn);
+            // The 4 promoted blocks, plus the 5th the open session published after computing it.
+            assertEquals(80, local.cachedTokens());
+            assertEquals(gets, store.gets.get(), "served by the prefix cache");
+            assertArrayEquals(Generations.reference(tiny, nextTurn, NEW),
+                    Generations.decode(local, new TokenSequence(nextTurn), NEW));
+            local.close();
+            restored.close();
+        }
+    }
+
     @ParameterizedTest
-    @EnumSource(value = FakeBlockStore.Mode.class, names = {"DOWN", "WITHHOLDS", "WRONG_LAYOUT", "TRUNCATED"})
+    @EnumSource(value = FakeBlockStore.Mode.class, names = {"DOWN", "WITHHOLDS", "WRONG_LAYOUT", "TRUNCATED",
+            "FAILS_MIDWAY", "OVERCLAIMS"})
     void aMisbehavingStoreCostsRecomputationNeverWrongKv(FakeBlockStore.Mode mode) {
         FakeBlockStore store = new FakeBlockStore();
         int[] prompt = TestModels.tokens(PROMPT, 5);
@@ -90,12 +114,16 @@ class ServingEngineTest {
         try (ServingEngine engine = new ServingEngine(tiny, settings().withPrefixCacheBytes(0), store,
                 BatchListener.NONE)) {
             ServedSession session = open(engine, "default", nextTurn);
-            int expectedCached = mode == FakeBlockStore.Mode.WITHHOLDS ? 16 : 0;
+            int expectedCached = switch (mode) {
+                case WITHHOLDS -> 16;
+                case OVERCLAIMS -> 32; // only the two blocks it handed over
+                default -> 0; // FAILS_MIDWAY: the blocks before the failure are not trusted either
+            };
             assertEquals(expectedCached, session.cachedTokens(), mode.toString());
             assertArrayEquals(Generations.reference(tiny, nextTurn, NEW),
                     Generations.decode(session, new TokenSequence(nextTurn), NEW), mode.toString());
             session.close();
-            if (mode == FakeBlockStore.Mode.DOWN) {
+            if (mode == FakeBlockStore.Mode.DOWN || mode == FakeBlockStore.Mode.FAILS_MIDWAY) {
                 assertTrue(engine.counters().storeFallbacks() > 0);
             }
             if (mode == FakeBlockStore.Mode.WRONG_LAYOUT || mode == FakeBlockStore.Mode.TRUNCATED) {

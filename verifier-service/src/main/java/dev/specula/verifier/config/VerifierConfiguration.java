@@ -8,6 +8,7 @@ import dev.specula.verifier.kvstore.GrpcBlockStore;
 import dev.specula.verifier.metrics.BatchMetrics;
 import dev.specula.verifier.metrics.EngineMetrics;
 import dev.specula.verifier.metrics.VerifierMetrics;
+import io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.function.BiFunction;
 import org.springframework.beans.factory.ObjectProvider;
@@ -15,6 +16,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.grpc.client.ChannelBuilderOptions;
 import org.springframework.grpc.client.GrpcChannelFactory;
 
 /** Wires the engine (with the KV store client when a {@code kvstore} channel is configured), metrics and errors. */
@@ -22,6 +24,12 @@ import org.springframework.grpc.client.GrpcChannelFactory;
 public class VerifierConfiguration {
     /** The store is used only when this is set; without it offload and restore are off. */
     static final String KVSTORE_TARGET = "spring.grpc.client.channel.kvstore.target";
+    /**
+     * HTTP/2 receive window of the kvstore channel. A restore streams megabytes (6 MB for 1024 tokens of the bundled
+     * verifier) that the client consumes as they arrive; with grpc-netty's 1 MiB default the store stalls for a
+     * window update every half window, a thread round trip each on a loaded machine.
+     */
+    static final int KVSTORE_FLOW_CONTROL_WINDOW = 16 << 20;
 
     @Bean
     BatchMetrics batchMetrics(MeterRegistry registry) {
@@ -34,8 +42,13 @@ public class VerifierConfiguration {
         BiFunction<String, Integer, BlockStore> store = (codec, blockTokens) -> BlockStore.NONE;
         if (environment.containsProperty(KVSTORE_TARGET)) {
             // The channel factory owns the channel and shuts it down with the context.
-            store = (codec, blockTokens) -> new GrpcBlockStore(channels.getObject().createChannel("kvstore"), codec,
-                    blockTokens, properties.kvstoreLookupTimeout(), properties.kvstoreGetTimeout(),
+            ChannelBuilderOptions options = ChannelBuilderOptions.defaults().withCustomizer((target, builder) -> {
+                if (builder instanceof NettyChannelBuilder netty) {
+                    netty.flowControlWindow(KVSTORE_FLOW_CONTROL_WINDOW);
+                }
+            });
+            store = (codec, blockTokens) -> new GrpcBlockStore(channels.getObject().createChannel("kvstore", options),
+                    codec, blockTokens, properties.kvstoreLookupTimeout(), properties.kvstoreGetTimeout(),
                     properties.kvstorePutTimeout());
         }
         VerifierEngine engine = new VerifierEngine(properties, store, batchMetrics);

@@ -26,7 +26,8 @@ import org.springframework.util.unit.DataSize;
  * @param maxBatchSessions     sessions per model call
  * @param maxBatchTokens       padded tokens per model call (sessions × widest feed)
  * @param prefillChunkTokens   long prefills run in chunks of this many tokens, interleaved with decode steps
- * @param kvstoreLookupTimeout deadline of LookupPrefix; a slower store is a miss
+ * @param kvstoreLookupTimeout deadline of a restore's first answer from the store (its first block, or the end of the
+ *                             stream on a miss); a slower store is a miss
  * @param kvstoreGetTimeout    deadline of GetBlocks for one restore
  * @param kvstorePutTimeout    deadline of PutBlocks for one offload
  * @param streamStallTimeout   a Generate stream whose client reads nothing for this long is ended with

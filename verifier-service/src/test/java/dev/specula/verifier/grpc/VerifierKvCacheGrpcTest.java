@@ -135,6 +135,25 @@ class VerifierKvCacheGrpcTest {
         assertThat(scrape).contains("specula_verifier_kvstore_corrupt_blocks_total");
     }
 
+    /** The blocks before the damage are usable only when the stream vouches for them (in order, call succeeded). */
+    @ParameterizedTest
+    @EnumSource(value = FakeKvStoreServer.Damage.class, names = {"OUT_OF_ORDER", "FAILS_MIDWAY"})
+    void aDamagedStreamRestoresAtMostItsGoodPrefixAndTheOutputEqualsTheUncachedOne(FakeKvStoreServer.Damage damage) {
+        String tenant = "t-" + damage;
+        int[] conversation = finishedConversation(tenant, 71 + damage.ordinal());
+        int[] nextTurn = concat(conversation, TestTokens.tokens(9, 81));
+        store.damage(damage);
+        try {
+            SessionCall call = new SessionCall(verifier.channel());
+            int expected = damage == FakeKvStoreServer.Damage.OUT_OF_ORDER ? 16 : 0; // the first block; nothing
+            assertThat(call.open(open(tenant, nextTurn)).getCachedTokens()).as(damage.toString()).isEqualTo(expected);
+            assertThat(decode(call)).as(damage.toString()).isEqualTo(reference(nextTurn));
+            call.completeAndAwaitEnd();
+        } finally {
+            store.damage(FakeKvStoreServer.Damage.NONE);
+        }
+    }
+
     @Test
     void engineStateIsExportedUnderSpeculaAndVllmNames() {
         finishedConversation("t-metrics", 61);

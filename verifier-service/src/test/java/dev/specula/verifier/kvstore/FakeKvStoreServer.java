@@ -30,12 +30,21 @@ public final class FakeKvStoreServer implements AutoCloseable {
         /** A block answered under another key's name (an index bug or a hash-collision attempt). */
         WRONG_KEY,
         /** Another codec than the verifier wrote (a reader/writer skew). */
-        OTHER_CODEC
+        OTHER_CODEC,
+        /** The second and third blocks answered in swapped order (each intact under its own key). */
+        OUT_OF_ORDER,
+        /** Two intact blocks, then the stream fails (a connection lost mid-fetch). */
+        FAILS_MIDWAY,
+        /** GetBlocks answers nothing until {@link #release()} (a hung store). */
+        HANGS,
+        /** One intact block, then nothing until {@link #release()} (a store that stalls mid-stream). */
+        STALLS_AFTER_FIRST
     }
 
     private final Map<String, KvBlock> blocks = new ConcurrentHashMap<>();
     private final Server server;
     private volatile Damage damage = Damage.NONE;
+    private volatile java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
 
     public FakeKvStoreServer() {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
@@ -53,12 +62,22 @@ public final class FakeKvStoreServer implements AutoCloseable {
         return "static://127.0.0.1:" + server.getPort();
     }
 
+    public int port() {
+        return server.getPort();
+    }
+
     public int blockCount() {
         return blocks.size();
     }
 
     public void damage(Damage damage) {
+        this.held = new java.util.concurrent.CountDownLatch(1);
         this.damage = damage;
+    }
+
+    /** Lets held GetBlocks calls go on. */
+    public void release() {
+        held.countDown();
     }
 
     @Override
@@ -72,7 +91,6 @@ public final class FakeKvStoreServer implements AutoCloseable {
 
     private KvBlock damaged(KvBlock block) {
         return switch (damage) {
-            case NONE -> block;
             case FLIPPED_PAYLOAD -> {
                 byte[] payload = block.getPayload().toByteArray();
                 payload[payload.length / 2] ^= 0x40;
@@ -84,6 +102,7 @@ public final class FakeKvStoreServer implements AutoCloseable {
                 yield block.toBuilder().setKey(ByteString.copyFrom(key)).build();
             }
             case OTHER_CODEC -> block.toBuilder().setCodec("int8").build();
+            case NONE, OUT_OF_ORDER, FAILS_MIDWAY, HANGS, STALLS_AFTER_FIRST -> block; // the stream is damaged
         };
     }
 
@@ -116,13 +135,38 @@ public final class FakeKvStoreServer implements AutoCloseable {
 
         @Override
         public void getBlocks(GetBlocksRequest request, StreamObserver<KvBlock> responses) {
+            java.util.List<KvBlock> found = new java.util.ArrayList<>();
             for (ByteString key : request.getKeysList()) {
                 KvBlock block = blocks.get(name(request.getTenant(), key));
                 if (block != null) {
-                    responses.onNext(damaged(block));
+                    found.add(damaged(block));
+                } else if (request.getStopAtMissing()) {
+                    break;
                 }
             }
+            if (damage == Damage.OUT_OF_ORDER && found.size() >= 3) {
+                java.util.Collections.swap(found, 1, 2);
+            }
+            for (int i = 0; i < found.size(); i++) {
+                if ((damage == Damage.HANGS && i == 0) || (damage == Damage.STALLS_AFTER_FIRST && i == 1)) {
+                    awaitRelease();
+                }
+                if (damage == Damage.FAILS_MIDWAY && i == 2) {
+                    responses.onError(io.grpc.Status.UNAVAILABLE.withDescription("connection lost (test)")
+                            .asRuntimeException());
+                    return;
+                }
+                responses.onNext(found.get(i));
+            }
             responses.onCompleted();
+        }
+
+        private void awaitRelease() {
+            try {
+                held.await(30, TimeUnit.SECONDS); // bounded: a test that forgets to release still ends
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         @Override
