@@ -69,6 +69,7 @@ class KillNineTest {
             p.awaitReady(Duration.ofMinutes(4));
         }
         channel = ManagedChannelBuilder.forTarget(router.grpcAddress()).usePlaintext().build();
+        awaitRouterServing();
         Run baseline = generate(Mode.MODE_SPECULATIVE, null);
         assertThat(baseline.summary.getCompletionTokens()).isEqualTo(MAX_TOKENS);
         assertThat(baseline.summary.getFallbackReason()).isEmpty();
@@ -133,6 +134,28 @@ class KillNineTest {
         awaitZero(survivor, "specula_verifier_open_sessions");
         assertThat(generate(Mode.MODE_TARGET_ONLY, null).text).as("serving goes on without the store")
                 .isEqualTo(expected);
+    }
+
+    /**
+     * The router started before its backends were listening; it sends work to a replica once a health probe
+     * (every 500 ms here) has reached it. Wait for that, as a load balancer would wait for readiness.
+     */
+    private void awaitRouterServing() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                RouterGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+                        .generate(GenerateRequest.newBuilder().setPrompt("x").setMode(Mode.MODE_SPECULATIVE)
+                                .setMaxTokens(1).build())
+                        .forEachRemaining(e -> { });
+                return;
+            } catch (io.grpc.StatusRuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
     }
 
     /** One greedy generation of MAX_TOKENS; {@code midway} runs once KILL_AFTER tokens have arrived. */

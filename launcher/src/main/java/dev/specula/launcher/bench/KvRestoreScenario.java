@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Time to first token of a "next turn" whose conversation so far is in the KV store, vs the same prompt
  * prefilled from scratch, through the mesh (verifier ⇄ kvstore over gRPC). The verifier's own prefix cache is
- * off so every hit is a store restore: LookupPrefix, GetBlocks, one import, then a prefill of the new tail only.
+ * off so every hit is a store restore: one GetBlocks that stops at the first missing block, one import, then a
+ * prefill of the new tail only.
  *
  * <p>Per prompt length L: a previous turn (the first L − tail tokens) runs and ends, offloading its blocks;
  * then, alternately, the full L-token prompt (a fresh tail each time) in the same tenant (restored) and in a

@@ -82,8 +82,8 @@ class TracingMeshTest {
         SpanData drafter = only(trace, SpanKind.SERVER, "Drafter/Generate");
         SpanData drafterToVerifier = only(trace, SpanKind.CLIENT, "Verifier/Session");
         SpanData verifier = only(trace, SpanKind.SERVER, "Verifier/Session");
-        SpanData verifierToStore = only(trace, SpanKind.CLIENT, "KvStore/LookupPrefix");
-        SpanData store = only(trace, SpanKind.SERVER, "KvStore/LookupPrefix");
+        SpanData verifierToStore = only(trace, SpanKind.CLIENT, "KvStore/GetBlocks");
+        SpanData store = only(trace, SpanKind.SERVER, "KvStore/GetBlocks");
 
         assertThat(router.getParentSpanContext().isValid()).as("the router's span is the root").isFalse();
         assertParent(routerToDrafter, router);

@@ -2,6 +2,7 @@ package dev.specula.router.backend;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.grpc.Channel;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -97,6 +98,18 @@ public final class Backend {
 
     CircuitBreaker breaker() {
         return breaker;
+    }
+
+    /**
+     * A channel in TRANSIENT_FAILURE waits out its reconnect backoff (up to minutes) and fails calls at once
+     * meanwhile: a replica that came back would stay unreachable. Probes and requests call this first, so a
+     * recovered replica is reconnected within one probe period.
+     */
+    void wake() {
+        if (channel instanceof ManagedChannel managed
+                && managed.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            managed.resetConnectBackoff();
+        }
     }
 
     void shutdown() {

@@ -45,7 +45,10 @@ public final class HealthProber implements AutoCloseable {
     }
 
     private void probe(String service, Backend backend) {
+        backend.wake();
+        // Wait for a connection being made (within the timeout) instead of failing on a channel still connecting.
         var check = HealthGrpc.newFutureStub(backend.channel())
+                .withWaitForReady()
                 .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .check(HealthCheckRequest.newBuilder().setService(service).build());
         Futures.addCallback(check, new FutureCallback<>() {

@@ -90,7 +90,9 @@ public final class MeshBackends {
 
     /** A verifier channel for an edge session proxied as it is: the least loaded available replica. */
     public Channel verifier() {
-        return verifiers.leastLoaded("", Set.of()).channel();
+        Backend verifier = verifiers.leastLoaded("", Set.of());
+        verifier.wake();
+        return verifier.channel();
     }
 
     public BackendPool drafters() {
@@ -128,6 +130,7 @@ public final class MeshBackends {
     /** @param ngramPlan n-gram drafting settings, or null for plain target-only decoding */
     private RoutedStream verifierGenerate(GenerationRequest request, SpeculationPlan ngramPlan, Set<Backend> failed) {
         Backend verifier = chooseVerifier(request, failed);
+        verifier.wake();
         GrpcBackendStream stream = call(() -> VerifierGrpc.newBlockingStub(verifier.channel())
                 .withDeadlineAfter(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .generate(targetRequest(request, ngramPlan)));
@@ -139,6 +142,7 @@ public final class MeshBackends {
                                          Set<Backend> failed) {
         Backend drafter = drafters.leastLoaded(zone, failed);
         Backend verifier = chooseVerifier(request, failed);
+        drafter.wake();
         GrpcBackendStream stream = call(() -> DrafterGrpc.newBlockingStub(drafter.channel())
                 .withDeadlineAfter(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .generate(draftRequest(request, mode, plan, verifier.address())));
