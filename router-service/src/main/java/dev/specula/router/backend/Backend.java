@@ -64,7 +64,12 @@ public final class Backend {
 
     /** Healthy by its last probe, and its circuit breaker lets calls through. */
     public boolean available() {
-        return healthy && breaker.getState() != CircuitBreaker.State.OPEN
+        return healthy && breakerClosed();
+    }
+
+    /** No request saw it fail recently (a probe may still be failing, e.g. timing out on a busy replica). */
+    boolean breakerClosed() {
+        return breaker.getState() != CircuitBreaker.State.OPEN
                 && breaker.getState() != CircuitBreaker.State.FORCED_OPEN;
     }
 

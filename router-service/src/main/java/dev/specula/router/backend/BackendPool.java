@@ -22,8 +22,9 @@ import java.util.function.Function;
  * gracefully, so requests running on them finish.
  *
  * <p>Choice: only available replicas (health check passed, no recent request failure) that the request has not
- * already seen fail; if none is available, any replica the request has not seen fail (a probe may lag a
- * recovery, and refusing outright would turn a stale health view into an outage).
+ * already seen fail; if none is available, those no request saw fail lately (a probe may time out on a busy
+ * replica), then any replica the request has not seen fail (a probe may lag a recovery, and refusing outright
+ * would turn a stale health view into an outage).
  */
 public final class BackendPool {
     private final String role;
@@ -126,6 +127,12 @@ public final class BackendPool {
         List<Backend> available = all.stream().filter(b -> !failedForRequest.contains(b) && b.available()).toList();
         if (!available.isEmpty()) {
             return available;
+        }
+        // A probe can time out on a replica that is merely busy; one that failed a request is likelier gone.
+        List<Backend> unbroken = all.stream().filter(b -> !failedForRequest.contains(b) && b.breakerClosed())
+                .toList();
+        if (!unbroken.isEmpty()) {
+            return unbroken;
         }
         List<Backend> untried = all.stream().filter(b -> !failedForRequest.contains(b)).toList();
         if (untried.isEmpty()) {

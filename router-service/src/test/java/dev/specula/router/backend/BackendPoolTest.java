@@ -103,6 +103,22 @@ class BackendPoolTest {
     }
 
     @Test
+    void withNoReplicaHealthyOneWhoseProbeTimesOutIsPreferredToOneThatFailedARequest() {
+        pool.update(endpoints("a:1", "b:1"));
+        Backend a = pool.backends().get(0);
+        Backend b = pool.backends().get(1);
+        b.probed(false); // busy: its probe timed out
+        a.probed(false);
+        a.failed(1_000_000, new StatusRuntimeException(Status.UNAVAILABLE)); // killed mid-request
+        byte[] key = "chat".getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < 10; i++) {
+            assertThat(pool.leastLoaded("", Set.of())).isSameAs(b);
+            assertThat(pool.withAffinity(("c" + i).getBytes(StandardCharsets.UTF_8), 8, Set.of())).isSameAs(b);
+        }
+        assertThat(pool.withAffinity(key, 8, Set.of(b))).as("the last resort").isSameAs(a);
+    }
+
+    @Test
     void drafterChoicePrefersTheRoutersZoneThenLoad() {
         pool.update(List.of(new Endpoint("a:1", "z1"), new Endpoint("b:1", "z2"), new Endpoint("c:1", "z2")));
         assertThat(pool.leastLoaded("z2", Set.of()).zone()).isEqualTo("z2");
