@@ -85,8 +85,9 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
         try (generation) {
             long start = System.nanoTime();
             GenerationOutcome outcome = GenerationStreamer.stream(generation.drafter(),
-                    metrics.timed(VerifierLossReporting.of(generation.verifier())), generation.policy(), generation.switching(), prompt, params,
-                    generation.stop(), mode, generation.cachedTokens(), summary -> {
+                    metrics.timed(VerifierLossReporting.of(generation.verifier())), generation.policy(),
+                    generation.switching(), prompt, params, generation.stop(), mode, generation.cachedTokens(),
+                    summary -> {
                         summary.setDraftSource(PolicyMapping.draftSource(generation.source()))
                                 .setDraftLengthMode(PolicyMapping.lengthMode(generation.lengthMode()));
                         summary.getStatsBuilder().setNgramDrafts(generation.ngramDrafts().getAsLong());
@@ -106,8 +107,8 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
         CascadeAnswer answer = engine.answer(prompt, params, maxNew, ignoreEos, plan);
         metrics.recordCascade(answer.escalate());
         if (answer.escalate()) {
-            run(engine.escalate(prompt, params, maxNew, ignoreEos, plan, answer.answer(), route), Mode.MODE_CASCADE, prompt,
-                    params, summary -> summary.getStatsBuilder().setEscalations(1).setCascadeScore(answer.score()),
+            run(engine.escalate(prompt, params, maxNew, ignoreEos, plan, answer.answer(), route), Mode.MODE_CASCADE,
+                    prompt, params, summary -> summary.getStatsBuilder().setEscalations(1).setCascadeScore(answer.score()),
                     out);
             return;
         }

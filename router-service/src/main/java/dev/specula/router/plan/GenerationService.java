@@ -3,16 +3,16 @@ package dev.specula.router.plan;
 import dev.specula.core.loop.FinishReason;
 import dev.specula.core.policy.DraftSourceKind;
 import dev.specula.core.policy.SpeculationPlan;
+import dev.specula.router.backend.Backend;
 import dev.specula.router.backend.MeshBackends;
+import dev.specula.router.backend.RetryBudget;
+import dev.specula.router.backend.RoutedStream;
+import dev.specula.router.config.FailoverProperties;
 import dev.specula.router.metrics.RequestObservation;
 import dev.specula.router.metrics.RouterMetrics;
 import dev.specula.runtime.tokenizer.StreamingDetokenizer;
 import dev.specula.runtime.tokenizer.TextTokenizer;
 import dev.specula.service.policy.PolicyProperties;
-import dev.specula.router.backend.Backend;
-import dev.specula.router.backend.RetryBudget;
-import dev.specula.router.backend.RoutedStream;
-import dev.specula.router.config.FailoverProperties;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -31,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * <p>Failover: when a backend is lost (unreachable, connection broken, silent past the watchdog) the request
  * resumes on replicas it has not seen fail, from the tokens already produced. When a request that needs the draft
  * model (speculative, entropy-adaptive, cascade) has no drafter left, the verifier decodes the rest alone, and the
- * completion says so (mode target-only, with the reason). By default the verifier still speculates, with model-free n-gram drafts checked by its own
- * session; output is then exactly target-only's in distribution (greedy: identical), since speculation is
- * lossless — and for the lossy modes the fallback is the lossless result.
+ * completion says so (mode target-only, with the reason). By default the verifier still speculates, with
+ * model-free n-gram drafts checked by its own session; output is then exactly target-only's in distribution
+ * (greedy: identical), since speculation is lossless — and for the lossy modes the fallback is the lossless
+ * result.
  */
 public final class GenerationService {
     private static final Logger LOG = LoggerFactory.getLogger(GenerationService.class);
