@@ -32,7 +32,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * drafter and a router that discovers them from its static endpoint lists and health-checks them. Each test kills
  * one service with SIGKILL while a greedy generation streams through the router, and checks that the client gets
  * exactly the uninterrupted output: no gap, no repeated token, no error. The tests run in order and each leaves
- * its victim dead, so the later ones also show that the mesh keeps serving with what is left.
+ * its victim dead, so the later ones also show that the mesh keeps serving with what is left; the last one takes
+ * the last verifier away (requests fail at once, 503 over HTTP) and brings it back on the same port.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -89,12 +90,7 @@ class KillNineTest {
     @Test
     @Order(1)
     void theHttpFrontDoorGivesTheSameGreedyTextAsGrpc() throws Exception {
-        String body = "{\"model\":\"specula-java-12m\",\"prompt\":" + json(PROMPT) + ",\"max_tokens\":" + MAX_TOKENS
-                + ",\"temperature\":0,\"ignore_eos\":true}";
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + router.httpPort + "/v1/completions"))
-                .header("Content-Type", "application/json").timeout(Duration.ofMinutes(2))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = completionOverHttp();
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(JsonText.field(response.body(), "text")).isEqualTo(expected);
@@ -156,6 +152,50 @@ class KillNineTest {
                 Thread.sleep(200);
             }
         }
+    }
+
+    @Test
+    @Order(5)
+    void withEveryVerifierGoneRequestsFailAtOnceAndServingResumesWhenOneComesBack() throws Exception {
+        ServiceProcess last = verifierA.alive() ? verifierA : verifierB;
+        last.kill9();
+
+        long start = System.nanoTime();
+        io.grpc.StatusRuntimeException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+                io.grpc.StatusRuntimeException.class, () -> generate(Mode.MODE_TARGET_ONLY, null));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(refused).isNotNull();
+        assertThat(refused.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+        assertThat(seconds).as("an error, not a wait for the request timeout (300 s)").isLessThan(30);
+        HttpResponse<String> http = completionOverHttp();
+        assertThat(http.statusCode()).as(http.body()).isEqualTo(503);
+        assertThat(http.headers().firstValue("Retry-After")).isPresent();
+
+        ServiceProcess back = track(ServiceProcess.restart(last, "verifier-service", List.of()));
+        back.awaitReady(Duration.ofMinutes(2));
+        // The router probes every 500 ms and wakes channels stuck in reconnect backoff: three answers in a row.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        int inARow = 0;
+        while (inARow < 3) {
+            try {
+                assertThat(generate(Mode.MODE_SPECULATIVE, null).text).isEqualTo(expected);
+                inARow++;
+            } catch (io.grpc.StatusRuntimeException notYet) {
+                assertThat(System.nanoTime()).as("served again within 30 s of readiness: " + notYet)
+                        .isLessThan(deadline);
+                inARow = 0;
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private HttpResponse<String> completionOverHttp() throws Exception {
+        String body = "{\"model\":\"specula-java-12m\",\"prompt\":" + json(PROMPT) + ",\"max_tokens\":" + MAX_TOKENS
+                + ",\"temperature\":0,\"ignore_eos\":true}";
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + router.httpPort + "/v1/completions"))
+                .header("Content-Type", "application/json").timeout(Duration.ofMinutes(2))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** One greedy generation of MAX_TOKENS; {@code midway} runs once KILL_AFTER tokens have arrived. */

@@ -37,8 +37,16 @@ final class ServiceProcess implements AutoCloseable {
 
     /** Starts {@code module}'s exec jar with the given Spring arguments plus fresh loopback ports. */
     static ServiceProcess start(String name, String module, List<String> arguments) throws IOException {
-        int grpc = freePort();
-        int http = freePort();
+        return start(name, module, arguments, freePort(), freePort());
+    }
+
+    /** Starts it again on the ports of {@code previous} (a replica coming back where the router knows it). */
+    static ServiceProcess restart(ServiceProcess previous, String module, List<String> arguments) throws IOException {
+        return start(previous.name + "-again", module, arguments, previous.grpcPort, previous.httpPort);
+    }
+
+    private static ServiceProcess start(String name, String module, List<String> arguments, int grpc, int http)
+            throws IOException {
         Path jar = ROOT.resolve(module).resolve("target").resolve(module + "-0.1.0-exec.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: run the build (mvn verify) first");

@@ -172,7 +172,8 @@ public final class GenerationService {
         boolean drafterFailed = culprit == failedStream.drafter();
         boolean toVerifier = drafterFailed && ranOnDrafter(attempt.mode, attempt.plan)
                 && !backends.drafterLeft(attempt.failed);
-        if ((toVerifier && !fallbackToTargetOnly) || !retryBudget.tryResume()) {
+        // Degrading to the verifier adds no load to a failing pool; only retries onto the same role spend budget.
+        if ((toVerifier && !fallbackToTargetOnly) || (!toVerifier && !retryBudget.tryResume())) {
             throw e;
         }
         attempt.resumes++;
