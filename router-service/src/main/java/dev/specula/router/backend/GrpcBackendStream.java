@@ -20,12 +20,15 @@ import java.util.concurrent.TimeUnit;
 final class GrpcBackendStream implements BackendStream {
     private final Context.CancellableContext context;
     private final Iterator<GenerateEvent> events;
-    /** Ends the call if the next event does not arrive in time; null without a deadline. */
-    private volatile Future<?> eventTimer;
+    /** The watchdog's next check; null without deadlines. One per stream, not one per event; guarded by this. */
+    private volatile Future<?> check;
+    private Duration first;
     private Duration gap;
     private ScheduledExecutorService timers;
-    /** The first wait is timed from {@link #watchdog} (request start), later ones from when they begin. */
-    private boolean sawEvent;
+    /** When the current wait for an event began; 0 while not waiting. The first wait begins at the watchdog. */
+    private volatile long waitingSince;
+    private volatile boolean sawEvent;
+    private volatile boolean ended;
     private GenerationSummary summary;
 
     GrpcBackendStream(Context.CancellableContext context, Iterator<GenerateEvent> events) {
@@ -35,24 +38,42 @@ final class GrpcBackendStream implements BackendStream {
 
     /**
      * Fails the call with DEADLINE_EXCEEDED (which the router treats as a failed backend, and resumes elsewhere)
-     * unless its first event arrives within {@code first} and each later one within {@code gap} of the previous:
-     * a backend that hangs is given up on early, instead of holding the request for its whole deadline.
+     * unless its first event arrives within {@code first} and each later wait for an event ends within {@code gap}:
+     * a backend that hangs is given up on early, instead of holding the request for its whole deadline. Only the
+     * waits count: time the router spends writing to a slow client is not the backend's silence (the client's own
+     * stall timeout covers that). Events only stamp the time; one timer per stream checks it.
      *
      * @param first null = no first-event deadline
      * @param gap   null = no deadline between events
      */
     void watchdog(Duration first, Duration gap, ScheduledExecutorService timers) {
+        this.first = first;
         this.gap = gap;
         this.timers = timers;
-        if (first != null) {
-            arm(first, "no first token within ");
+        this.waitingSince = System.nanoTime();
+        Duration initial = first != null ? first : gap;
+        if (initial != null) {
+            check = timers.schedule(this::check, initial.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
-    private void arm(Duration timeout, String what) {
-        eventTimer = timers.schedule(() -> context.cancel(Status.DEADLINE_EXCEEDED
-                .withDescription(what + timeout.toMillis() + " ms").asRuntimeException()),
-                timeout.toMillis(), TimeUnit.MILLISECONDS);
+    private synchronized void check() {
+        if (ended) {
+            return;
+        }
+        Duration limit = sawEvent ? gap : first;
+        long since = waitingSince;
+        long idle = since == 0 || limit == null ? 0 : System.nanoTime() - since;
+        if (limit != null && idle >= limit.toNanos()) {
+            context.cancel(Status.DEADLINE_EXCEEDED.withDescription((sawEvent ? "backend silent for more than "
+                    : "no first token within ") + limit.toMillis() + " ms").asRuntimeException());
+            return;
+        }
+        Duration next = limit != null ? limit : gap;
+        if (next == null) {
+            return; // only a first-event deadline, and the first event came
+        }
+        check = timers.schedule(this::check, next.toNanos() - idle, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -66,35 +87,56 @@ final class GrpcBackendStream implements BackendStream {
                 GenerateEvent event = events.next();
                 if (event.hasSummary()) {
                     summary = event.getSummary();
+                    end();
                     return null;
                 }
                 if (event.getChunk().getTokenIdsCount() > 0) {
                     return event.getChunk().getTokenIdsList().stream().mapToInt(Integer::intValue).toArray();
                 }
             }
+        } catch (RuntimeException e) {
+            end();
+            throw e;
         } finally {
             context.detach(previous);
         }
+        end();
         throw Status.INTERNAL.withDescription("backend stream ended without a summary").asRuntimeException();
     }
 
-    /**
-     * Waits for the next event under the watchdog. Only the wait counts: time the router spends writing to a slow
-     * client is not the backend's silence (the client's own stall timeout covers that).
-     */
     private boolean awaitEvent() {
-        if (eventTimer == null && gap != null && sawEvent) {
-            arm(gap, "backend silent for more than ");
+        if (sawEvent) {
+            waitingSince = System.nanoTime();
         }
         try {
             return events.hasNext();
         } finally {
-            sawEvent = true;
-            Future<?> timer = eventTimer;
-            if (timer != null) {
-                timer.cancel(false);
-                eventTimer = null;
+            waitingSince = 0;
+            if (!sawEvent) {
+                sawEvent = true;
+                firstEventCame();
             }
+        }
+    }
+
+    /** The pending check was for the first-event deadline; from now on the gap deadline applies. */
+    private synchronized void firstEventCame() {
+        Future<?> pending = check;
+        if (pending == null || first == null) {
+            return; // no check, or it already runs on the gap
+        }
+        pending.cancel(false);
+        if (gap != null && !ended) {
+            check = timers.schedule(this::check, gap.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The stream is over (summary, failure or cancel): the watchdog stops. */
+    private synchronized void end() {
+        ended = true;
+        Future<?> pending = check;
+        if (pending != null) {
+            pending.cancel(false);
         }
     }
 
@@ -115,10 +157,7 @@ final class GrpcBackendStream implements BackendStream {
 
     @Override
     public void cancel() {
-        Future<?> timer = eventTimer;
-        if (timer != null) {
-            timer.cancel(false);
-        }
+        end();
         context.cancel(Status.CANCELLED.withDescription("client went away").asRuntimeException());
     }
 

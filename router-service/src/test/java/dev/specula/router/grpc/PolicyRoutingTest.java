@@ -10,6 +10,7 @@ import dev.specula.proto.v1.FinishReason;
 import dev.specula.proto.v1.GenerationSummary;
 import dev.specula.proto.v1.Mode;
 import dev.specula.proto.v1.SpeculationStats;
+import dev.specula.router.backend.BackendPool;
 import dev.specula.router.backend.MeshBackends;
 import dev.specula.router.config.FailoverProperties;
 import dev.specula.router.metrics.RouterMetrics;
@@ -29,6 +30,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -116,6 +118,31 @@ class PolicyRoutingTest {
         assertThat(completion.fallbackReason()).contains("DEADLINE_EXCEEDED");
         assertThat(completion.completionTokens()).isEqualTo(OUTPUT.length);
         assertThat(drafterCancelled.await(5, TimeUnit.SECONDS)).as("the hung drafter call was cancelled").isTrue();
+    }
+
+    @Test
+    void aDrafterThatFallsSilentMidStreamIsGivenUpOnAndTheVerifierContinuesFromItsTokens() throws Exception {
+        CountDownLatch drafterCancelled = new CountDownLatch(1);
+        backends.drafter = FakeBackends.streamUntilCancelled(new int[] {OUTPUT[0]}, drafterCancelled);
+        backends.verifier = FakeBackends.stream(List.of(Arrays.copyOfRange(OUTPUT, 1, OUTPUT.length)),
+                summary(SpeculationStats.getDefaultInstance()));
+        var breakers = io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry.ofDefaults();
+        GenerationService watched = new GenerationService(new MeshBackends(
+                BackendPool.ofChannel("drafter", channel, breakers), BackendPool.ofChannel("verifier", channel, breakers),
+                Duration.ofSeconds(20), Duration.ofSeconds(10), Duration.ofMillis(300), "", 8), tokenizer, true,
+                new RouterMetrics(new SimpleMeterRegistry()), PolicyProperties.DEFAULTS, false, 0,
+                FailoverProperties.DEFAULTS);
+
+        long start = System.nanoTime();
+        Completion completion = run(watched, request(RequestMode.SPECULATIVE));
+
+        assertThat((System.nanoTime() - start) / 1e9).as("the 300 ms stall deadline, not the 10 s first-token one")
+                .isLessThan(5);
+        assertThat(completion.completionTokens()).isEqualTo(OUTPUT.length);
+        assertThat(completion.fallbackReason()).contains("DEADLINE_EXCEEDED").contains("after 1 tokens");
+        assertThat(drafterCancelled.await(5, TimeUnit.SECONDS)).as("the silent drafter call was cancelled").isTrue();
+        assertThat(backends.verifierRequests).singleElement().satisfies(sent -> assertThat(
+                sent.getPromptTokenIdsList().get(sent.getPromptTokenIdsCount() - 1)).isEqualTo(OUTPUT[0]));
     }
 
     @Test
