@@ -28,16 +28,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                           place a request on ({@code DraftGenerateRequest.verifier_endpoint}); empty = only the
  *                           configured channel. Helm sets {@code *} when the router discovers verifiers (the
  *                           drafter accepts traffic from the router alone, by NetworkPolicy).
- * @param batching           run the draft steps of concurrent generations through one scheduler that batches
- *                           them into one model call (a lone generation runs its steps on its own thread)
  */
 @ConfigurationProperties("specula.drafter")
 public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxDraftLength, int maxNewTokensCap,
                                 Duration roundTimeout, int intraOpThreads, @DefaultValue PolicyProperties policy,
                                 @DefaultValue("30s") Duration streamStallTimeout,
                                 @DefaultValue("-1") int cudaDevice,
-                                @DefaultValue List<String> routedVerifiers,
-                                @DefaultValue("true") boolean batching) {
+                                @DefaultValue List<String> routedVerifiers) {
 
     public DrafterProperties {
         if (modelPath == null) {

@@ -24,10 +24,6 @@ import dev.specula.proto.v1.SpeculationPolicy;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.decoder.DecoderModel;
 import dev.specula.runtime.decoder.ExecutionSettings;
-import dev.specula.runtime.engine.BatchListener;
-import dev.specula.runtime.engine.ForwardScheduler;
-import dev.specula.runtime.engine.SchedulerSettings;
-import dev.specula.runtime.speculation.ForwardExecutor;
 import dev.specula.runtime.speculation.ModelDraftSource;
 import dev.specula.runtime.speculation.VerifierSession;
 import dev.specula.service.error.BackendUnavailableException;
@@ -52,9 +48,6 @@ public final class DrafterEngine implements AutoCloseable {
     private final VerifierChannels verifierChannels;
     private final int[] stopTokens;
     private final GenerationLimits limits;
-    /** Batches the draft steps of concurrent generations; DIRECT when batching is off. */
-    private final ForwardExecutor draftSteps;
-    private final ForwardScheduler scheduler;
 
     public DrafterEngine(DrafterProperties properties, VerifierChannels verifierChannels) {
         this.properties = properties;
@@ -65,9 +58,6 @@ public final class DrafterEngine implements AutoCloseable {
         this.stopTokens = folder.generationConfig().eosTokenIds();
         this.limits = new GenerationLimits(model.config().vocabSize(), model.config().maxPositionEmbeddings(),
                 properties.maxNewTokensCap());
-        this.scheduler = properties.batching()
-                ? new ForwardScheduler(model, SchedulerSettings.defaults(), BatchListener.NONE) : null;
-        this.draftSteps = scheduler != null ? scheduler : ForwardExecutor.DIRECT;
     }
 
     /**
@@ -118,7 +108,7 @@ public final class DrafterEngine implements AutoCloseable {
                                 SpeculationPlan plan) {
         validate(prompt, maxNewTokens);
         Draft answer;
-        try (ModelDraftSource small = new ModelDraftSource(model, !ignoreEos, draftSteps)) {
+        try (ModelDraftSource small = new ModelDraftSource(model, !ignoreEos)) {
             answer = small.draft(new TokenSequence(prompt), maxNewTokens, params);
         }
         boolean stopped = !ignoreEos && answer.length() > 0
@@ -165,10 +155,9 @@ public final class DrafterEngine implements AutoCloseable {
     /** A fresh draft source of the plan's kind for one generation. */
     private DraftSource source(SpeculationPlan plan, boolean ignoreEos) {
         return switch (plan.draftSource()) {
-            case MODEL -> new ModelDraftSource(model, !ignoreEos, draftSteps);
+            case MODEL -> new ModelDraftSource(model, !ignoreEos);
             case NGRAM -> plan.newNgramSource();
-            case HYBRID -> new HybridDraftSource(plan.newNgramSource(),
-                    new ModelDraftSource(model, !ignoreEos, draftSteps), true);
+            case HYBRID -> new HybridDraftSource(plan.newNgramSource(), new ModelDraftSource(model, !ignoreEos), true);
             case NONE -> NoDrafts.INSTANCE;
         };
     }
@@ -211,9 +200,6 @@ public final class DrafterEngine implements AutoCloseable {
 
     @Override
     public void close() {
-        if (scheduler != null) {
-            scheduler.close();
-        }
         model.close();
     }
 }

@@ -39,30 +39,21 @@ public final class ModelDraftSource implements DraftSource {
     private int[] ingested = new int[64];
     private final int[] one = new int[1];
     private final boolean stopAtEndOfSequence;
-    private final ForwardExecutor forward;
 
     public ModelDraftSource(DecoderModel model) {
         this(model, true);
-    }
-
-    /** Forwards run directly on the calling thread. */
-    public ModelDraftSource(DecoderModel model, boolean stopAtEndOfSequence) {
-        this(model, stopAtEndOfSequence, ForwardExecutor.DIRECT);
     }
 
     /**
      * @param stopAtEndOfSequence end a draft at the model's end-of-sequence token (nothing after it could be
      *                            committed); false when the request ignores end of sequence, e.g. to draft a
      *                            cascade's whole answer
-     * @param forward             runs the draft model's forwards: directly, or through a scheduler that batches
-     *                            the draft steps of many concurrent generations into one model call
      */
-    public ModelDraftSource(DecoderModel model, boolean stopAtEndOfSequence, ForwardExecutor forward) {
+    public ModelDraftSource(DecoderModel model, boolean stopAtEndOfSequence) {
         this.model = model;
         this.session = model.newSession();
         this.vocab = model.vocabSize();
         this.stopAtEndOfSequence = stopAtEndOfSequence;
-        this.forward = forward;
     }
 
     @Override
@@ -106,7 +97,7 @@ public final class ModelDraftSource implements DraftSource {
                 break;
             }
             one[0] = token;
-            row = forward.forwardLast(session, one, 1);
+            row = session.forward(one);
             record(session.length() - 1, token);
         }
         Draft draft = new Draft(tokens, distributions, confidences, entropies);
@@ -134,7 +125,7 @@ public final class ModelDraftSource implements DraftSource {
         int keep = Math.min(common, n - 1);
         session.truncate(keep);
         int[] missing = committed.slice(keep, n);
-        float[] row = forward.forwardLast(session, missing, 1);
+        float[] row = session.forwardLast(missing, 1);
         for (int i = 0; i < missing.length; i++) {
             record(keep + i, missing[i]);
         }
