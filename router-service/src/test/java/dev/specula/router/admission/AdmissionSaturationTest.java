@@ -15,7 +15,7 @@ import dev.specula.proto.v1.RouterGrpc;
 import dev.specula.proto.v1.TargetGenerateRequest;
 import dev.specula.proto.v1.TokenChunk;
 import dev.specula.proto.v1.VerifierGrpc;
-import dev.specula.router.RouterApplication;
+import dev.specula.router.testing.InProcessRouter;
 import dev.specula.router.testing.Http;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.tokenizer.TextTokenizer;
@@ -42,7 +42,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 
@@ -85,15 +84,7 @@ class AdmissionSaturationTest {
                 })
                 .build().start();
         String target = "static://127.0.0.1:" + backends.getPort();
-        router = new SpringApplicationBuilder(RouterApplication.class).logStartupInfo(false).run(
-                "--spring.config.name=" + RouterApplication.CONFIG_NAME,
-                "--spring.grpc.server.port=0",
-                "--spring.grpc.server.inprocess.name=" + ROUTER,
-                "--server.port=0",
-                "--server.address=127.0.0.1",
-                "--spring.main.banner-mode=off",
-                "--spring.jmx.enabled=false",
-                "--logging.level.root=WARN",
+        router = InProcessRouter.start(ROUTER, true,
                 "--specula.router.model-path=" + model,
                 "--specula.router.served-model-name=test-tiny",
                 "--specula.router.request-timeout=60s",

@@ -14,7 +14,7 @@ import dev.specula.proto.v1.RouterGrpc;
 import dev.specula.proto.v1.SamplingParams;
 import dev.specula.proto.v1.SpeculationStats;
 import dev.specula.proto.v1.TargetGenerateRequest;
-import dev.specula.router.RouterApplication;
+import dev.specula.router.testing.InProcessRouter;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.tokenizer.TextTokenizer;
 import io.grpc.Context;
@@ -38,7 +38,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -67,15 +66,7 @@ class RouterGrpcServiceTest {
     void start() throws Exception {
         Path model = repoRoot().resolve("models/test-tiny");
         backends = new FakeBackends();
-        router = new SpringApplicationBuilder(RouterApplication.class).logStartupInfo(false).run(
-                "--spring.config.name=" + RouterApplication.CONFIG_NAME,
-                "--spring.grpc.server.address=127.0.0.1",
-                "--spring.grpc.server.port=0",
-                "--spring.grpc.server.inprocess.name=" + ROUTER,
-                "--spring.main.web-application-type=none",
-                "--spring.main.banner-mode=off",
-                "--spring.jmx.enabled=false",
-                "--logging.level.root=WARN",
+        router = InProcessRouter.start(ROUTER, false,
                 "--specula.router.model-path=" + model,
                 "--specula.router.max-tokens-cap=" + CAP,
                 "--specula.router.default-draft-length=" + DEFAULT_DRAFT_LENGTH,

@@ -14,7 +14,7 @@ import dev.specula.proto.v1.SessionRequest;
 import dev.specula.proto.v1.SessionResponse;
 import dev.specula.proto.v1.VerifierGrpc;
 import dev.specula.proto.v1.VerifyRound;
-import dev.specula.router.RouterApplication;
+import dev.specula.router.testing.InProcessRouter;
 import dev.specula.router.metrics.RouterMetrics;
 import dev.specula.service.testing.NeverReadingCall;
 import io.grpc.CallOptions;
@@ -37,7 +37,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -67,15 +66,7 @@ class RouterSlowReaderGrpcTest {
     void start() throws Exception {
         backends = new FakeBackends();
         verifier = new FakeSessionVerifier();
-        router = new SpringApplicationBuilder(RouterApplication.class).logStartupInfo(false).run(
-                "--spring.config.name=" + RouterApplication.CONFIG_NAME,
-                "--spring.grpc.server.address=127.0.0.1",
-                "--spring.grpc.server.port=0",
-                "--spring.grpc.server.inprocess.name=" + ROUTER,
-                "--spring.main.web-application-type=none",
-                "--spring.main.banner-mode=off",
-                "--spring.jmx.enabled=false",
-                "--logging.level.root=WARN",
+        router = InProcessRouter.start(ROUTER, false,
                 "--specula.router.model-path=" + repoRoot().resolve("models/test-tiny"),
                 "--specula.router.max-tokens-cap=64",
                 "--specula.router.request-timeout=60s",
