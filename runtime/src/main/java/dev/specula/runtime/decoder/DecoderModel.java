@@ -113,7 +113,19 @@ public final class DecoderModel implements AutoCloseable {
 
     /** A new, empty sequence (KV length 0). */
     public DecoderSession newSession() {
-        return new DecoderSession(this);
+        return new DecoderSession(this, maxPositions());
+    }
+
+    /**
+     * A new, empty sequence expected to hold at most about {@code expectedTokens} tokens: its cache grows no
+     * further than that in one step (a longer sequence still fits; it just grows again), so a session whose length
+     * is known up front never allocates, and zeroes, room for twice what it will use.
+     */
+    public DecoderSession newSession(int expectedTokens) {
+        if (expectedTokens < 1) {
+            throw new IllegalArgumentException("expected tokens must be >= 1, got " + expectedTokens);
+        }
+        return new DecoderSession(this, Math.min(expectedTokens, maxPositions()));
     }
 
     public ModelFolder folder() {

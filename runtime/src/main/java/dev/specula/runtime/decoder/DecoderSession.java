@@ -27,10 +27,10 @@ public final class DecoderSession implements AutoCloseable {
     private final Map<String, OnnxTensor> outputs = new HashMap<>();
     private boolean closed;
 
-    DecoderSession(DecoderModel model) {
+    DecoderSession(DecoderModel model, int growthCap) {
         this.model = model;
         this.signature = model.signature();
-        this.kv = new KvCache(model.env(), signature, model.maxPositions());
+        this.kv = new KvCache(model.env(), signature, model.maxPositions(), growthCap);
         this.step = new StepBuffers(model.env(), signature.vocabSize(), signature.logitsType());
     }
 
@@ -195,6 +195,31 @@ public final class DecoderSession implements AutoCloseable {
             }
         }
         kv.endRewrite(newLength);
+    }
+
+    /**
+     * Starts an import of up to {@code tokens} tokens into this empty session, to be written run by run and then
+     * committed ({@link KvImport}). Blocks checked against this model's layout are the caller's business.
+     */
+    public KvImport beginImport(int tokens) {
+        ensureOpen();
+        requireLittleEndian();
+        ensureEmpty();
+        if (tokens < 0) {
+            throw new IllegalArgumentException("cannot import " + tokens + " tokens");
+        }
+        if (tokens > model.maxPositions()) {
+            throw new ContextOverflowException(0, tokens, model.maxPositions());
+        }
+        return new KvImport(this, kv, tokens);
+    }
+
+    void ensureEmpty() {
+        ensureOpen();
+        if (kv.length() != 0) {
+            throw new IllegalStateException("an import needs an empty session; this one holds " + kv.length()
+                    + " tokens");
+        }
     }
 
     /** Frees the KV cache. Idempotent; the session cannot be used afterwards. */

@@ -27,6 +27,7 @@ final class KvCache implements AutoCloseable {
     private final KvDType dtype;
     private final int rowBytes;
     private final int maxTokens;
+    private final int growthCap;
     private ByteBuffer[] current;
     private ByteBuffer[] spare;
     private int currentCapacity;
@@ -34,7 +35,8 @@ final class KvCache implements AutoCloseable {
     private OnnxTensor[] pastTensors;
     private int length;
 
-    KvCache(OrtEnvironment env, GraphSignature signature, int maxTokens) {
+    /** @param growthCap geometric growth stops here; a longer need is met exactly (see {@link #ensureSpare}) */
+    KvCache(OrtEnvironment env, GraphSignature signature, int maxTokens, int growthCap) {
         this.env = env;
         this.slots = 2 * signature.layers();
         this.kvHeads = signature.kvHeads();
@@ -42,6 +44,7 @@ final class KvCache implements AutoCloseable {
         this.dtype = signature.kvType();
         this.rowBytes = headDim * dtype.bytes;
         this.maxTokens = maxTokens;
+        this.growthCap = growthCap;
         this.current = allocate(0);
         this.spare = allocate(0);
     }
@@ -183,9 +186,10 @@ final class KvCache implements AutoCloseable {
         if (spareCapacity >= tokens) {
             return;
         }
-        // Grow geometrically so a growing sequence re-allocates O(log n) times, never beyond the context size.
-        int capacity = Math.max(tokens, Math.max(MIN_CAPACITY, 2 * Math.max(spareCapacity, currentCapacity)));
-        capacity = Math.min(capacity, maxTokens);
+        // Grow geometrically so a growing sequence re-allocates O(log n) times, but not past what the session is
+        // expected to hold, and never beyond the context size.
+        int grown = Math.max(MIN_CAPACITY, 2 * Math.max(spareCapacity, currentCapacity));
+        int capacity = Math.min(Math.max(tokens, Math.min(grown, growthCap)), maxTokens);
         spare = allocate(capacity);
         spareCapacity = capacity;
     }

@@ -3,32 +3,32 @@ package dev.specula.runtime.engine;
 import dev.specula.runtime.decoder.DecoderSession;
 import dev.specula.runtime.decoder.GraphSignature;
 import dev.specula.runtime.decoder.KvBlockLayout;
+import dev.specula.runtime.decoder.KvImport;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
- * Consecutive blocks of a restore laid into ONE {@code KvBlockLayout} block as they arrive, so that a restore is a
- * single import (importing n blocks one by one would re-lay the growing cache n times) and a streamed fetch is laid
- * out while later blocks are still on the wire. The buffer is sized for {@code capacity} blocks on the first add
- * (a miss allocates nothing); only the blocks added so far are imported. Blocks are checked to fit this model's
- * layout before they are placed; the first misfit is refused and nothing after it is added.
+ * Consecutive blocks of a restore laid straight into an empty session's cache as they arrive ({@link KvImport}),
+ * so that a restore copies each byte once and a streamed fetch is laid out while later blocks are still on the
+ * wire. The import is sized for {@code capacity} blocks on the first add (a miss touches nothing); only the blocks
+ * the caller commits become the session's cache. Blocks are checked to fit this model's layout before they are
+ * placed; the first misfit is refused and nothing after it is added.
  *
  * <p>Not thread-safe; a streamed fetch calls {@link #add} one block at a time.
  */
 final class KvAssembly {
+    private final DecoderSession session;
     private final GraphSignature signature;
     private final int blockTokens;
     private final int capacity;
-    private final int runBytes;
-    private ByteBuffer merged;
+    private KvImport target;
     private int blocks;
     private boolean refused;
 
-    KvAssembly(GraphSignature signature, int blockTokens, int capacity) {
+    KvAssembly(DecoderSession session, GraphSignature signature, int blockTokens, int capacity) {
+        this.session = session;
         this.signature = signature;
         this.blockTokens = blockTokens;
         this.capacity = capacity;
-        this.runBytes = blockTokens * signature.headDim() * signature.kvType().bytes;
     }
 
     /** Blocks placed so far: tokens [0, blocks × blockTokens) of the assembly. */
@@ -45,42 +45,29 @@ final class KvAssembly {
             refused = true;
             return false;
         }
-        if (merged == null) {
-            merged = allocate();
+        if (target == null) {
+            target = session.beginImport(capacity * blockTokens);
         }
         int heads = signature.kvHeads();
-        int slots = 2 * signature.layers();
-        int stride = capacity * runBytes; // one (slot, head) run of the whole assembly
+        int runBytes = blockTokens * signature.headDim() * signature.kvType().bytes;
         int source = block.position() + KvBlockLayout.HEADER_BYTES;
-        for (int sh = 0; sh < slots * heads; sh++) {
-            merged.put(KvBlockLayout.HEADER_BYTES + sh * stride + blocks * runBytes, block, source, runBytes);
-            source += runBytes;
+        for (int slot = 0; slot < 2 * signature.layers(); slot++) {
+            for (int head = 0; head < heads; head++) {
+                target.put(slot, head, blocks * blockTokens, block, source, blockTokens);
+                source += runBytes;
+            }
         }
         blocks++;
         return true;
     }
 
-    /** Imports the first {@code count} placed blocks at position 0 of an empty session (nothing if count is 0). */
-    void importInto(DecoderSession session, int count) {
+    /** Makes the first {@code count} placed blocks the session's cache (nothing if count is 0). */
+    void commit(int count) {
         if (count < 0 || count > blocks) {
             throw new IllegalArgumentException("cannot import " + count + " of " + blocks + " placed blocks");
         }
-        if (count > 0) {
-            session.importKv(0, merged, count * blockTokens);
+        if (target != null) {
+            target.commit(count * blockTokens);
         }
-    }
-
-    private ByteBuffer allocate() {
-        int tokens = capacity * blockTokens;
-        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(KvBlocks.blockBytes(signature, tokens)))
-                .order(ByteOrder.LITTLE_ENDIAN);
-        out.putInt(0, KvBlockLayout.MAGIC);
-        out.putShort(4, (short) KvBlockLayout.VERSION);
-        out.putShort(6, (short) signature.kvType().code);
-        out.putInt(8, signature.layers());
-        out.putInt(12, signature.kvHeads());
-        out.putInt(16, signature.headDim());
-        out.putInt(20, tokens);
-        return out;
     }
 }

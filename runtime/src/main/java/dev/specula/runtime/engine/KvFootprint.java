@@ -3,14 +3,14 @@ package dev.specula.runtime.engine;
 import dev.specula.runtime.decoder.DecoderModel;
 
 /**
- * The most direct memory one session's KV cache can hold while its length never exceeds T tokens: what
+ * The most direct memory one served session's KV cache can hold while its length never exceeds T tokens: what
  * admission reserves, so the budget bounds real memory rather than the logical KV size.
  *
- * <p>The runtime's cache is double-buffered (the model writes the new KV into a spare buffer) and grows
- * geometrically from 64 tokens, doubling the larger buffer; both buffers can thus reach up to about 4T and 2T
- * rows (never beyond the context): bound = min(2 × context, max(192, 6T)) × KV bytes per token. The bound is
- * checked against real sessions by a test, so a change of the cache's growth policy cannot silently break it.
- * A cache that grew exactly to T would need 2T; the difference is the price of amortised O(1) appends.
+ * <p>The runtime's cache is double-buffered (the model writes the new KV into a spare buffer). A served session
+ * is created knowing T (prompt + max_new_tokens, {@code DecoderModel.newSession(T)}), and its buffers never grow
+ * past T, so both together hold at most 2T rows (never beyond the context): bound = min(2 × context, 2T) × KV bytes
+ * per token. The bound is checked against real sessions by a test, so a change of the cache's growth policy cannot
+ * silently break it.
  */
 public final class KvFootprint {
     private final long bytesPerToken;
@@ -25,9 +25,9 @@ public final class KvFootprint {
         this.maxPositions = maxPositions;
     }
 
-    /** Bytes to reserve for a session whose cache holds at most {@code tokens} tokens. */
+    /** Bytes to reserve for a session made by {@code newSession(tokens)}, whose cache holds at most that many. */
     public long bytesFor(int tokens) {
-        long rows = Math.min(2L * maxPositions, Math.max(192L, 6L * tokens));
+        long rows = 2L * Math.min(maxPositions, tokens);
         return rows * bytesPerToken;
     }
 

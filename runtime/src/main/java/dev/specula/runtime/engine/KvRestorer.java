@@ -9,9 +9,9 @@ import java.util.List;
 /**
  * Fills an empty cache with the longest cached prefix of a token sequence: first the verifier's own prefix
  * cache, then, for the blocks after that, the KV store in one streamed call (its stored prefix). Blocks are laid
- * into one import buffer as they arrive ({@link KvAssembly}); each is checked (geometry, size; the store client
- * checks key and checksum) before it is placed, all go in with ONE import, and whatever is not restored is simply
- * recomputed by the next forward. Store blocks are also kept in the prefix cache (promotion), so the next session
+ * straight into the session's cache as they arrive ({@link KvAssembly}); each is checked (geometry, size; the store
+ * client checks key and checksum) before it is placed, the vouched-for ones are committed at once, and whatever is
+ * not restored is simply recomputed by the next forward. Store blocks are also kept in the prefix cache (promotion), so the next session
  * sharing them needs no store trip.
  */
 final class KvRestorer {
@@ -43,7 +43,7 @@ final class KvRestorer {
             return RestoreOutcome.NONE;
         }
         counters.prefixQueryTokens.add((long) chain.size() * blockTokens);
-        KvAssembly assembly = new KvAssembly(signature, blockTokens, chain.size());
+        KvAssembly assembly = new KvAssembly(session, signature, blockTokens, chain.size());
         for (byte[] block : cache.get(chain, cache.longestPrefix(chain))) {
             // Checked first: a refused add would close the assembly to the store's blocks that follow.
             if (!KvBlocks.fits(block, signature, blockTokens) || !assembly.add(ByteBuffer.wrap(block))) {
@@ -60,7 +60,7 @@ final class KvRestorer {
             return RestoreOutcome.NONE;
         }
         // Only what the store call vouched for: blocks a failed call had already delivered are left out.
-        assembly.importInto(session, local + fromStore);
+        assembly.commit(local + fromStore);
         RestoreOutcome outcome = new RestoreOutcome(local * blockTokens, fromStore * blockTokens);
         counters.prefixHitTokens.add(outcome.localTokens());
         counters.restoredTokens.add(outcome.storeTokens());

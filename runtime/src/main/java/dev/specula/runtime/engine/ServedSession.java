@@ -202,11 +202,11 @@ public final class ServedSession implements VerifierChannel {
         reserved = true;
         DecoderSession kv = null;
         try {
-            kv = engine.model().newSession();
+            kv = engine.model().newSession(tokenLimit);
             int[] tokens = session.committed();
             if (engine.restore(kv, tenant, tokens, tokens.length - 1) == null) {
                 kv.close();
-                kv = engine.model().newSession();
+                kv = engine.model().newSession(tokenLimit);
             }
             session.attachKv(kv);
             attached = true;

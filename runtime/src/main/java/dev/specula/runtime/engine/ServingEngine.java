@@ -89,11 +89,11 @@ public final class ServingEngine implements AutoCloseable {
         }
         DecoderSession kv = null;
         try {
-            kv = model.newSession();
+            kv = model.newSession(limit);
             RestoreOutcome restored = restore(kv, tenant, prompt, prompt.length - 1);
             if (restored == null) {
                 kv.close();
-                kv = model.newSession();
+                kv = model.newSession(limit);
                 restored = RestoreOutcome.NONE;
             }
             VerifierSession session = VerifierSession.resume(kv, prompt, params, forward);

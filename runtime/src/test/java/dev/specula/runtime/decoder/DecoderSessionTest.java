@@ -30,6 +30,26 @@ class DecoderSessionTest {
     }
 
     @Test
+    void aSessionSizedUpFrontGrowsNoFurtherThanItsExpectedLengthAndStillDecodesPastIt() {
+        int expected = 40;
+        int[] tokens = TestModels.tokens(expected + 3, 4);
+        long perToken = model.signature().kvBytesPerToken();
+        try (DecoderSession sized = model.newSession(expected); DecoderSession open = model.newSession()) {
+            for (int i = 0; i < expected; i++) {
+                assertClose(open.forward(new int[] {tokens[i]}), 0, sized.forward(new int[] {tokens[i]}), 0, vocab,
+                        TOLERANCE, "token " + i);
+            }
+            assertEquals(2L * expected * perToken, sized.kvCapacityBytes(), "both buffers hold exactly 40 tokens");
+            assertTrue(open.kvCapacityBytes() > sized.kvCapacityBytes(), "unsized growth doubles past 40");
+            float[] past = sized.forward(Arrays.copyOfRange(tokens, expected, tokens.length));
+            float[] reference = open.forward(Arrays.copyOfRange(tokens, expected, tokens.length));
+            assertClose(reference, 0, past, 0, reference.length, TOLERANCE, "past the expected length");
+            assertEquals(expected + 3, sized.length());
+        }
+        assertThrows(IllegalArgumentException.class, () -> model.newSession(0));
+    }
+
+    @Test
     void forwardOfNTokensInOneCallEqualsNSingleTokenForwards() {
         int[] prefix = TestModels.tokens(20, 2);
         int[] block = TestModels.tokens(8, 3);
