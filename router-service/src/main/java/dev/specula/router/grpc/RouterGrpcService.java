@@ -12,6 +12,7 @@ import dev.specula.proto.v1.RouterGrpc;
 import dev.specula.proto.v1.SpeculationStats;
 import dev.specula.proto.v1.TokenChunk;
 import dev.specula.router.admission.Admission;
+import dev.specula.router.admission.TenantQuotaExceededException;
 import dev.specula.router.auth.GrpcAuthInterceptor;
 import dev.specula.router.plan.Chunk;
 import dev.specula.router.plan.Completion;
@@ -25,6 +26,8 @@ import dev.specula.router.plan.RequestMode;
 import dev.specula.router.plan.RequestValidator;
 import dev.specula.router.plan.SideChannelGuard;
 import dev.specula.service.grpc.FlowControlledSender;
+import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -59,7 +62,17 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
                 ProtoMapping.sampling(request.getSampling()), request.getDraftLength(), request.getIgnoreEos())
                 .withTenant(GrpcAuthInterceptor.currentTenant());
         planned = planned.withPlan(planner.plan(request.getPolicy(), planned.draftLength()));
-        try (Admission.Permit slot = admission.admit(Admission.Door.GRPC)) {
+        Admission.Permit slot;
+        try {
+            slot = admission.admit(Admission.Door.GRPC, planned.tenant(), Admission.promptBytes(planned));
+        } catch (TenantQuotaExceededException e) {
+            // Closed here rather than thrown, to carry the retry-after trailer the auth interceptor sends too.
+            Metadata trailers = new Metadata();
+            trailers.put(GrpcAuthInterceptor.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+            responses.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException(trailers));
+            return;
+        }
+        try (slot) {
             generate(planned, out);
         }
     }

@@ -45,10 +45,10 @@ import tools.jackson.databind.node.ObjectNode;
  * and {@link GenerationService} as the gRPC {@code Router}.
  *
  * <p>Order of checks: API key (401), the key's rate and concurrency limits (429 + Retry-After), Content-Type (415),
- * body size (413), JSON and fields (400, {@code param} names the field), model (404), router-wide admission and pool
- * capacity (503 + Retry-After). A streamed response holds its status until the first token (or
- * {@code keep-alive-interval}), so a mesh that fails fast still gets a real status; after that, failures arrive as a {@code data: {"error":...}} event
- * followed by {@code data: [DONE]}. A non-streamed response that fails after tokens were generated carries
+ * body size (413), JSON and fields (400, {@code param} names the field), model (404), the tenant's admission quota
+ * (429 + Retry-After), router-wide admission and pool capacity (503 + Retry-After). A streamed response holds its
+ * status until the first token (or {@code keep-alive-interval}), so a mesh that fails fast still gets a real status;
+ * after that, failures arrive as a {@code data: {"error":...}} event followed by {@code data: [DONE]}. A non-streamed response that fails after tokens were generated carries
  * {@code x-should-retry: false}.
  */
 @RestController
@@ -173,7 +173,8 @@ public class OpenAiController {
                     Instant.now().getEpochSecond(), router.servedModelName(), parsed.includeUsage,
                     parsed.continuousUsage);
             GenerationRun run = new GenerationRun(MAX_STALL);
-            Admission.Permit slot = admission.admit(Admission.Door.HTTP);
+            Admission.Permit slot = admission.admit(Admission.Door.HTTP, caller.tenant(),
+                    Admission.promptBytes(planned));
             ApiKeys.Permit owned = permit;
             permit = null;
             run.start(pool, generations, planned, () -> {

@@ -58,6 +58,12 @@ public record ModelFingerprint(Hash256 value, String weightsMode) {
 
     static ModelFingerprint of(ModelFolder folder, GraphSignature signature, String tokenizerSha256, int blockTokens,
                                long maxHashedBytes) {
+        return of(folder, signature, tokenizerSha256, blockTokens, maxHashedBytes, KvBlockLayout.VERSION);
+    }
+
+    /** As served, but with {@code layoutVersion} for the block layout: lets a test stand in for the next layout. */
+    static ModelFingerprint of(ModelFolder folder, GraphSignature signature, String tokenizerSha256, int blockTokens,
+                               long maxHashedBytes, int layoutVersion) {
         MessageDigest sha = Sha256.newDigest();
         CanonicalWriter out = new CanonicalWriter(sha);
         out.string(VERSION);
@@ -97,7 +103,7 @@ public record ModelFingerprint(Hash256 value, String weightsMode) {
         out.intValue(signature.kvHeads());
         out.intValue(signature.headDim());
         out.intValue(blockTokens);
-        out.intValue(KvBlockLayout.VERSION);
+        out.intValue(layoutVersion);
         out.string(Sha256.ALGORITHM);
         return new ModelFingerprint(Hash256.of(sha.digest()), mode);
     }

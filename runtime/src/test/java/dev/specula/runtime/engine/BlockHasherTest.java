@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specula.runtime.decoder.DecoderModel;
+import dev.specula.runtime.decoder.GraphSignature;
+import dev.specula.runtime.decoder.KvBlockLayout;
+import dev.specula.runtime.decoder.KvDType;
 import dev.specula.runtime.testing.TestModels;
 import java.util.HashMap;
 import java.util.List;
@@ -13,7 +16,10 @@ import java.util.Random;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Block keys: chain structure, what they depend on, and no aliasing (RELIABILITY.md #13, #14, #15). */
+/**
+ * Block keys: chain structure, what they depend on (tenant, weights, block size, KV dtype, tokenizer, layout
+ * version), and no aliasing (RELIABILITY.md #13, #14, #15, B2).
+ */
 class BlockHasherTest {
     private final DecoderModel tiny = TestModels.tiny();
     private final ModelFingerprint fingerprint = ModelFingerprint.of(tiny, 16);
@@ -51,6 +57,35 @@ class BlockHasherTest {
         assertNotEquals(fingerprint.value(), ModelFingerprint.of(tiny, 32).value(), "block size is in the fingerprint");
         assertNotEquals(fingerprint.value(), ModelFingerprint.of(tiny, 16, 0).value(),
                 "identifying weights by hash or by signature gives different fingerprints");
+    }
+
+    @Test
+    void kvDtypeTokenizerAndLayoutVersionAllChangeEveryKey() {
+        int[] tokens = TestModels.tokens(32, 3);
+        GraphSignature signature = tiny.signature();
+        String tokenizer = tiny.tokenizerFile().sha256();
+        long hashAll = ModelFingerprint.MAX_HASHED_BYTES;
+        ModelFingerprint served = ModelFingerprint.of(tiny.folder(), signature, tokenizer, 16, hashAll,
+                KvBlockLayout.VERSION);
+        assertEquals(fingerprint, served, "the parts below are those of the served fingerprint");
+        List<Hash256> base = hasher.chain("a", tokens, 32);
+
+        KvDType otherType = signature.kvType() == KvDType.FLOAT32 ? KvDType.FLOAT16 : KvDType.FLOAT32;
+        GraphSignature otherDtype = new GraphSignature(signature.layers(), signature.kvHeads(), signature.headDim(),
+                signature.vocabSize(), otherType, signature.logitsType(), signature.hasPositionIds(),
+                signature.hasUseCacheBranch());
+        String otherTokenizer = "0".repeat(64);
+        Map<String, ModelFingerprint> skews = Map.of(
+                "KV dtype " + signature.kvType() + " → " + otherType,
+                ModelFingerprint.of(tiny.folder(), otherDtype, tokenizer, 16, hashAll, KvBlockLayout.VERSION),
+                "tokenizer hash",
+                ModelFingerprint.of(tiny.folder(), signature, otherTokenizer, 16, hashAll, KvBlockLayout.VERSION),
+                "layout version " + KvBlockLayout.VERSION + " → " + (KvBlockLayout.VERSION + 1),
+                ModelFingerprint.of(tiny.folder(), signature, tokenizer, 16, hashAll, KvBlockLayout.VERSION + 1));
+        skews.forEach((skew, other) -> {
+            assertNotEquals(fingerprint.value(), other.value(), skew);
+            assertDisjoint(base, new BlockHasher(other, 16).chain("a", tokens, 32));
+        });
     }
 
     @Test

@@ -52,7 +52,7 @@ public record VerifierProperties(Path modelPath, int maxSessions, int maxNewToke
                                  @DefaultValue("32") int maxBatchSessions,
                                  @DefaultValue("512") int maxBatchTokens,
                                  @DefaultValue("256") int prefillChunkTokens,
-                                 @DefaultValue("75ms") Duration kvstoreLookupTimeout,
+                                 @DefaultValue("50ms") Duration kvstoreLookupTimeout,
                                  @DefaultValue("2s") Duration kvstoreGetTimeout,
                                  @DefaultValue("10s") Duration kvstorePutTimeout,
                                  @DefaultValue("30s") Duration streamStallTimeout,

@@ -10,6 +10,7 @@ import dev.specula.proto.v1.VerifyRound;
 import dev.specula.runtime.decoder.DecoderModel;
 import dev.specula.runtime.decoder.ExecutionSettings;
 import dev.specula.runtime.engine.ModelFingerprint;
+import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.speculation.InProcessDecoding;
 import dev.specula.service.testing.RunningService;
 import dev.specula.service.testing.TestTokens;
@@ -19,6 +20,7 @@ import dev.specula.verifier.testing.ModelPair;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -32,9 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Skew between the verifier that stored a conversation's KV and the one reading it (RELIABILITY.md #13, B2): a
- * reader with another block size, or with another revision of the same weights, finds nothing to restore and
- * recomputes, with output equal to uncached decoding; the same configuration restores (so the zeros are not
- * vacuous). All three share one KV store.
+ * reader with another block size, with another revision of the same weights, or with another tokenizer file, finds
+ * nothing to restore and recomputes, with output equal to uncached decoding; the same configuration restores (so
+ * the zeros are not vacuous). All share one KV store.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VerifierSkewGrpcTest {
@@ -64,16 +66,32 @@ class VerifierSkewGrpcTest {
 
     @Test
     void aReaderWithAnotherBlockSizeOrRevisionRecomputesAndTheSameConfigurationRestores() throws IOException {
-        int[] conversation = finishedConversation();
+        int[] conversation = finishedConversation(41);
         int[] nextTurn = concat(conversation, TestTokens.tokens(9, 42));
         int[] expected = reference(nextTurn);
 
         try (RunningService otherBlocks = verifier(FOLDER, 32)) {
             assertThat(nextTurnOn(otherBlocks, nextTurn, expected)).as("block size 16 → 32").isZero();
         }
-        Path revised = revisedCopy(FOLDER, "retrained-2026-11-22");
+        Path revised = copyWith("revised", folder -> Files.writeString(
+                folder.resolve(ModelFingerprint.REVISION_FILE), "retrained-2026-11-22"));
         try (RunningService otherRevision = verifier(revised, 16)) {
             assertThat(nextTurnOn(otherRevision, nextTurn, expected)).as("same shapes, another revision").isZero();
+        }
+        assertThat(nextTurnOn(writer, nextTurn, expected)).as("the writer's own configuration").isEqualTo(64);
+    }
+
+    @Test
+    void aReaderWithAnotherTokenizerFileRestoresNothingAndDecodesAsUncached() throws IOException {
+        int[] conversation = finishedConversation(51);
+        int[] nextTurn = concat(conversation, TestTokens.tokens(9, 52));
+        int[] expected = reference(nextTurn);
+        // Same weights, same token ids for these prompts, but a tokenizer.json with other bytes (as after a
+        // tokenizer fix upstream): its hash is in every block key, so nothing written by the writer may be read.
+        Path retokenized = copyWith("retokenized", folder -> Files.writeString(folder.resolve(ModelFolder.TOKENIZER),
+                "\n", StandardOpenOption.APPEND));
+        try (RunningService otherTokenizer = verifier(retokenized, 16)) {
+            assertThat(nextTurnOn(otherTokenizer, nextTurn, expected)).as("tokenizer.json hash differs").isZero();
         }
         assertThat(nextTurnOn(writer, nextTurn, expected)).as("the writer's own configuration").isEqualTo(64);
     }
@@ -100,9 +118,12 @@ class VerifierSkewGrpcTest {
         return cached;
     }
 
-    /** A 70-token prompt and its greedy answer, finished on the writer, whose blocks then reach the store. */
-    private int[] finishedConversation() {
-        int[] prompt = TestTokens.tokens(70, 41);
+    /**
+     * A 70-token prompt and its greedy answer, finished on the writer, whose blocks then reach the store; each test
+     * uses its own {@code seed}, so its blocks are new to the store.
+     */
+    private int[] finishedConversation(int seed) {
+        int[] prompt = TestTokens.tokens(70, seed);
         int before = store.blockCount();
         SessionCall call = new SessionCall(writer.channel());
         call.open(open(prompt));
@@ -112,16 +133,21 @@ class VerifierSkewGrpcTest {
         return concat(prompt, generated);
     }
 
-    /** A copy of the model folder whose weights are the same bytes but carry another revision name. */
-    private Path revisedCopy(Path folder, String revision) throws IOException {
-        Path copy = temp.resolve("revised");
+    /** Changes one file of a model folder copy. */
+    private interface Edit {
+        void apply(Path folder) throws IOException;
+    }
+
+    /** A copy of the model folder (same weights, bytewise) with {@code edit} applied to it. */
+    private Path copyWith(String name, Edit edit) throws IOException {
+        Path copy = temp.resolve(name);
         Files.createDirectories(copy);
-        try (Stream<Path> files = Files.list(folder)) {
+        try (Stream<Path> files = Files.list(FOLDER)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 Files.copy(file, copy.resolve(file.getFileName()));
             }
         }
-        Files.writeString(copy.resolve(ModelFingerprint.REVISION_FILE), revision);
+        edit.apply(copy);
         return copy;
     }
 
