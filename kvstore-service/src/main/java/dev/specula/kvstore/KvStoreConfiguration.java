@@ -1,5 +1,6 @@
 package dev.specula.kvstore;
 
+import dev.specula.kvstore.fence.WriterEpochs;
 import dev.specula.kvstore.metrics.KvStoreMetrics;
 import dev.specula.kvstore.store.BlockStore;
 import dev.specula.kvstore.store.StoreLimits;
@@ -56,8 +57,14 @@ class KvStoreConfiguration {
         return new BlockStore(tiers, limits, properties.flushTimeout());
     }
 
+    /** The newest epoch per fenced generation, for PutBlocks (RELIABILITY.md #24). */
     @Bean
-    KvStoreMetrics kvStoreMetrics(BlockStore blockStore) {
-        return new KvStoreMetrics(blockStore);
+    WriterEpochs writerEpochs(KvStoreProperties properties) {
+        return new WriterEpochs(properties.fence().maxGenerations(), properties.fence().ttl(), System::nanoTime);
+    }
+
+    @Bean
+    KvStoreMetrics kvStoreMetrics(BlockStore blockStore, WriterEpochs writerEpochs) {
+        return new KvStoreMetrics(blockStore, writerEpochs);
     }
 }

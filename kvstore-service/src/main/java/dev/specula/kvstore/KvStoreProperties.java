@@ -21,6 +21,7 @@ import org.springframework.util.unit.DataSize;
  *                            Redis) tier, so that a restart keeps them; 0 = do not flush
  * @param disk                the local-disk tier, {@code specula.kvstore.disk.*}
  * @param redis               the optional Redis tier, {@code specula.kvstore.redis.*}
+ * @param fence               the stale-writer fence, {@code specula.kvstore.fence.*}
  */
 @ConfigurationProperties("specula.kvstore")
 public record KvStoreProperties(
@@ -31,7 +32,8 @@ public record KvStoreProperties(
         @DefaultValue("30s") Duration streamStallTimeout,
         @DefaultValue("20s") Duration flushTimeout,
         @DefaultValue Disk disk,
-        @DefaultValue Redis redis) {
+        @DefaultValue Redis redis,
+        @DefaultValue Fencing fence) {
 
     private static final long MAX_BLOCK_LIMIT = 1L << 30;
 
@@ -140,6 +142,26 @@ public record KvStoreProperties(
 
         public boolean enabled() {
             return !uri.isBlank();
+        }
+    }
+
+    /**
+     * The stale-writer fence (RELIABILITY.md #24): the newest epoch per (tenant, generation) is remembered for this
+     * many generations and this long after its last write; a forgotten generation admits any epoch again.
+     *
+     * @param maxGenerations generations remembered, least recently written dropped first (about 200 bytes each)
+     * @param ttl            how long after its last write a generation is remembered
+     */
+    public record Fencing(
+            @DefaultValue("100000") int maxGenerations,
+            @DefaultValue("1h") Duration ttl) {
+
+        public Fencing {
+            if (maxGenerations < 1) {
+                throw new IllegalArgumentException("specula.kvstore.fence.max-generations must be positive, got "
+                        + maxGenerations);
+            }
+            positive(ttl, "fence.ttl");
         }
     }
 

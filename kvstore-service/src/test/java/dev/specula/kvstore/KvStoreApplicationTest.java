@@ -154,7 +154,9 @@ class KvStoreApplicationTest {
                 "specula_kvstore_evictions_total",
                 "specula_kvstore_used_bytes",
                 "specula_kvstore_capacity_bytes",
-                "specula_kvstore_blocks");
+                "specula_kvstore_blocks",
+                "specula_kvstore_fence_writes_total",
+                "specula_kvstore_fence_generations");
         assertThat(scrape).contains("specula_kvstore_hits_total{application=\"kvstore\"} 1.0");
         assertThat(scrape).contains("specula_kvstore_capacity_bytes{application=\"kvstore\",tier=\"memory\"} 4194304");
         assertThat(scrape).contains("specula_kvstore_used_bytes{application=\"kvstore\",tier=\"memory\"} 100.0");

@@ -30,6 +30,7 @@ class KvStorePropertiesTest {
                 "specula:kv", Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofSeconds(1),
                 Duration.ofSeconds(10)));
         assertThat(properties.redis().enabled()).isFalse();
+        assertThat(properties.fence()).isEqualTo(new KvStoreProperties.Fencing(100_000, Duration.ofHours(1)));
     }
 
     @Test

@@ -64,7 +64,19 @@ public final class GrpcVerifierChannel implements PipelinedVerifierChannel {
      */
     public static GrpcVerifierChannel open(Channel channel, int[] prompt, SamplingParams params, int maxNewTokens,
                                            String tokenizerSha256, String tenant, Duration roundTimeout) {
+        return open(channel, prompt, params, maxNewTokens, tokenizerSha256, tenant,
+                dev.specula.proto.v1.GenerationFence.getDefaultInstance(), roundTimeout);
+    }
+
+    /**
+     * {@link #open(Channel, int[], SamplingParams, int, String, String, Duration)} for a generation the router fenced
+     * (OpenSession.fence; the verifier sends it with the session's KV offload writes).
+     */
+    public static GrpcVerifierChannel open(Channel channel, int[] prompt, SamplingParams params, int maxNewTokens,
+                                           String tokenizerSha256, String tenant,
+                                           dev.specula.proto.v1.GenerationFence fence, Duration roundTimeout) {
         OpenSession.Builder open = OpenSession.newBuilder()
+                .setFence(fence)
                 .setSampling(ProtoMapping.sampling(params))
                 .setMaxNewTokens(maxNewTokens)
                 .setTokenizerSha256(tokenizerSha256)

@@ -20,6 +20,7 @@ import dev.specula.core.policy.SpeculationPlan;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.drafter.config.DrafterProperties;
 import dev.specula.proto.mapping.PolicyMapping;
+import dev.specula.proto.v1.GenerationFence;
 import dev.specula.proto.v1.SpeculationPolicy;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.decoder.DecoderModel;
@@ -177,7 +178,9 @@ public final class DrafterEngine implements AutoCloseable {
         Channel channel = verifierChannels.channel(route.verifierEndpoint());
         try {
             return GrpcVerifierChannel.open(channel, prompt, params, maxNewTokens,
-                    folder.tokenizerFile().sha256(), route.tenant(), properties.roundTimeout());
+                    folder.tokenizerFile().sha256(), route.tenant(), GenerationFence.newBuilder()
+                            .setGenerationId(route.generationId()).setEpoch(route.epoch()).build(),
+                    properties.roundTimeout());
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
                 throw new VerifierLostException("no verifier reachable: " + e.getStatus().getDescription(), e);

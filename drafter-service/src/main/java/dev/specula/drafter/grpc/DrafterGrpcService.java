@@ -126,7 +126,8 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
     }
 
     private static SessionRoute route(DraftGenerateRequest request) {
-        return new SessionRoute(request.getTenant(), request.getVerifierEndpoint());
+        return new SessionRoute(request.getTenant(), request.getVerifierEndpoint(),
+                request.getFence().getGenerationId(), request.getFence().getEpoch());
     }
 
     private static String label(Mode mode) {

@@ -91,16 +91,38 @@ final class ServiceProcess implements AutoCloseable {
 
     /** A Prometheus gauge's value, summed over its series; 0 when absent. */
     double metric(String name) throws Exception {
+        return metric(name, "");
+    }
+
+    /** A Prometheus metric's value, summed over its series whose labels contain {@code label} (e.g. a="b"). */
+    double metric(String name, String label) throws Exception {
         URI uri = URI.create("http://127.0.0.1:" + httpPort + "/actuator/prometheus");
         String body = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         double sum = 0;
         for (String line : body.split("\n")) {
-            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+            if ((line.startsWith(name + " ") || line.startsWith(name + "{")) && line.contains(label)) {
                 sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
         return sum;
+    }
+
+    /** SIGSTOP: the whole JVM freezes (a long GC pause, a stuck VM) with its connections left open. */
+    void pause() throws Exception {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}: it carries on where it stopped, unaware of the time that passed. */
+    void resume() throws Exception {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
     }
 
     boolean alive() {
@@ -125,6 +147,11 @@ final class ServiceProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
+            try {
+                resume(); // a paused JVM would not act on SIGTERM
+            } catch (Exception ignored) {
+                // closing anyway
+            }
             process.destroy();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 kill9();

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.specula.kvstore.KvStoreProperties;
 import dev.specula.kvstore.block.BlockKey;
 import dev.specula.kvstore.block.Tenant;
+import dev.specula.kvstore.fence.WriterEpochs;
 import dev.specula.kvstore.store.BlockStore;
 import dev.specula.proto.v1.DeleteBlocksRequest;
 import dev.specula.proto.v1.DeleteBlocksResponse;
@@ -30,18 +31,20 @@ import org.springframework.stereotype.Service;
 public class KvStoreGrpcService extends KvStoreGrpc.KvStoreImplBase {
 
     private final BlockStore store;
+    private final WriterEpochs epochs;
     private final StallTimer stallTimer;
     private final Duration stallTimeout;
 
-    KvStoreGrpcService(BlockStore store, StallTimer stallTimer, KvStoreProperties properties) {
+    KvStoreGrpcService(BlockStore store, WriterEpochs epochs, StallTimer stallTimer, KvStoreProperties properties) {
         this.store = store;
+        this.epochs = epochs;
         this.stallTimer = stallTimer;
         this.stallTimeout = properties.streamStallTimeout();
     }
 
     @Override
     public StreamObserver<PutBlocksRequest> putBlocks(StreamObserver<PutBlocksResponse> responses) {
-        return new PutBlocksObserver(store, responses);
+        return new PutBlocksObserver(store, epochs, responses);
     }
 
     /** All keys are validated before the first block is sent, so a bad request fails without partial output. */

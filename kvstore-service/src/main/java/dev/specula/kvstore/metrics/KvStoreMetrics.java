@@ -1,5 +1,6 @@
 package dev.specula.kvstore.metrics;
 
+import dev.specula.kvstore.fence.WriterEpochs;
 import dev.specula.kvstore.store.BlockStore;
 import dev.specula.kvstore.store.TierCounters;
 import dev.specula.kvstore.tier.BlockTier;
@@ -26,6 +27,9 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * specula_kvstore_evictions_total{tier}                        blocks dropped to stay within budget
  * specula_kvstore_used_bytes{tier}, _capacity_bytes{tier}      bytes held, and the budget
  * specula_kvstore_blocks{tier}                                 blocks held
+ * specula_kvstore_fence_writes_total{outcome}                  PutBlocks messages of fenced generations: admitted,
+ *                                                              or rejected (an older epoch than the newest seen)
+ * specula_kvstore_fence_generations                            generations whose newest epoch is remembered
  * </pre>
  * Hits and queries are counters, not only a ratio, so dashboards can rate() them (CONVENTIONS.md 2.5.9). Alert on
  * {@code specula_kvstore_tier_state > 0} and on a rising fallback or corrupt rate (RELIABILITY.md #11, #12, #25).
@@ -33,9 +37,11 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 public final class KvStoreMetrics implements MeterBinder {
 
     private final BlockStore store;
+    private final WriterEpochs epochs;
 
-    public KvStoreMetrics(BlockStore store) {
+    public KvStoreMetrics(BlockStore store, WriterEpochs epochs) {
         this.store = store;
+        this.epochs = epochs;
     }
 
     @Override
@@ -46,6 +52,15 @@ public final class KvStoreMetrics implements MeterBinder {
                 .description("GetBlocks keys absent or corrupt").register(registry);
         FunctionCounter.builder("specula.kvstore.queries", store, s -> s.hits() + s.misses())
                 .description("GetBlocks keys asked for").register(registry);
+        FunctionCounter.builder("specula.kvstore.fence.writes", epochs, WriterEpochs::admitted)
+                .tag("outcome", "admitted").description("PutBlocks messages of fenced generations admitted")
+                .register(registry);
+        FunctionCounter.builder("specula.kvstore.fence.writes", epochs, WriterEpochs::rejected)
+                .tag("outcome", "rejected")
+                .description("PutBlocks messages refused: their epoch is older than the newest seen (stale writer)")
+                .register(registry);
+        Gauge.builder("specula.kvstore.fence.generations", epochs, WriterEpochs::size)
+                .description("Generations whose newest epoch the store remembers").register(registry);
         for (int level = 0; level < store.tiers().size(); level++) {
             bindTier(registry, store.tiers().get(level), store.counters(level));
         }

@@ -58,6 +58,13 @@ final class KvClient {
     /** One PutBlocks call sending each list as one message. */
     @SafeVarargs
     final PutBlocksResponse put(String tenant, List<KvBlock>... messages) {
+        return put(tenant, dev.specula.proto.v1.GenerationFence.getDefaultInstance(), messages);
+    }
+
+    /** PutBlocks on behalf of a fenced generation: every message carries {@code fence}. */
+    @SafeVarargs
+    final PutBlocksResponse put(String tenant, dev.specula.proto.v1.GenerationFence fence,
+                                List<KvBlock>... messages) {
         CompletableFuture<PutBlocksResponse> result = new CompletableFuture<>();
         StreamObserver<PutBlocksRequest> requests = async.withDeadlineAfter(30, TimeUnit.SECONDS)
                 .putBlocks(new StreamObserver<>() {
@@ -77,7 +84,8 @@ final class KvClient {
                     }
                 });
         for (List<KvBlock> blocks : messages) {
-            requests.onNext(PutBlocksRequest.newBuilder().setTenant(tenant).addAllBlocks(blocks).build());
+            requests.onNext(PutBlocksRequest.newBuilder().setTenant(tenant).setFence(fence).addAllBlocks(blocks)
+                    .build());
         }
         requests.onCompleted();
         return await(result);

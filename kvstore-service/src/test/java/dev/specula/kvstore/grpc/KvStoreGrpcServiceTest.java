@@ -308,6 +308,37 @@ class KvStoreGrpcServiceTest {
         assertThat(store.hits() - hitsBefore).as("blocks read for a client that never asked").isLessThanOrEqualTo(1);
     }
 
+    /**
+     * RELIABILITY.md #24: once a generation's newer epoch wrote, a write of an older epoch (a replica paused while the
+     * router moved the generation) ends with FAILED_PRECONDITION and stores nothing; equal or newer epochs, other
+     * generations and reads are unaffected.
+     */
+    @Test
+    void aWriteOfAnOlderEpochThanTheNewestSeenIsRefusedWithoutStoringAnything() {
+        String generation = "gen-" + UUID.randomUUID();
+        List<KvBlock> owner = blocks(3, 1000);
+        List<KvBlock> stale = blocks(2, 1000);
+        assertThat(putFenced(generation, 2, owner).getStored()).isEqualTo(3);
+
+        assertThatThrownBy(() -> putFenced(generation, 1, stale))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                    assertThat(e.getStatus().getDescription()).contains("stale writer").contains("epoch 1")
+                            .contains("epoch 2");
+                });
+        assertThat(client.get(tenant, KvClient.keys(stale))).as("nothing of the stale write").isEmpty();
+        assertThat(client.get(tenant, KvClient.keys(owner))).as("reads are not fenced").containsExactlyElementsOf(owner);
+        assertThat(putFenced(generation, 2, stale).getStored()).as("the current owner writes on").isEqualTo(2);
+        assertThat(putFenced("gen-" + UUID.randomUUID(), 1, blocks(1, 1000)).getStored()).isEqualTo(1);
+        assertThat(put(tenant, blocks(1, 1000)).getStored()).as("unfenced writes are not checked").isEqualTo(1);
+    }
+
+    private PutBlocksResponse putFenced(String generation, long epoch, List<KvBlock> blocks) {
+        blocks.forEach(b -> written.computeIfAbsent(tenant, t -> new LinkedHashSet<>()).add(b.getKey()));
+        return client.put(tenant, dev.specula.proto.v1.GenerationFence.newBuilder().setGenerationId(generation)
+                .setEpoch(epoch).build(), blocks);
+    }
+
     private DynamicTest invalid(String name, Consumer<KvClient> call, String message) {
         return DynamicTest.dynamicTest(name, () -> assertThatThrownBy(() -> call.accept(client))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {

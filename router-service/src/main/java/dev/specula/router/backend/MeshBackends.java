@@ -38,6 +38,8 @@ import java.util.function.Supplier;
  * first {@value #AFFINITY_TOKENS} prompt tokens, so later turns land where the earlier turns' KV is) unless it is
  * busy, then the least loaded; the least loaded drafter, preferring the router's zone. A drafter is told which
  * verifier to open its session on. Replicas a request already saw fail are not chosen again for it.
+ *
+ * <p>Every request carries the generation's {@link Fence}; a failover places it again with the next epoch.
  */
 public final class MeshBackends {
     /** Prompt tokens that identify a conversation for verifier affinity: one or two KV blocks. */
@@ -110,16 +112,17 @@ public final class MeshBackends {
      * @throws io.grpc.StatusRuntimeException UNAVAILABLE when no eligible replica is left
      */
     public RoutedStream start(GenerationRequest request, RequestMode mode, SpeculationPlan plan,
-                              Set<Backend> failed) {
+                              Set<Backend> failed, Fence fence) {
         boolean onVerifier = mode == RequestMode.TARGET_ONLY
                 || (mode == RequestMode.SPECULATIVE && plan.draftSource() == DraftSourceKind.NGRAM);
-        return onVerifier ? verifierGenerate(request, mode == RequestMode.SPECULATIVE ? plan : null, failed)
-                : drafterGenerate(request, mode, plan, failed);
+        return onVerifier ? verifierGenerate(request, mode == RequestMode.SPECULATIVE ? plan : null, failed, fence)
+                : drafterGenerate(request, mode, plan, failed, fence);
     }
 
     /** The verifier alone, drafting by n-gram lookup next to its own session (the fallback without a drafter). */
-    public RoutedStream startNgramOnVerifier(GenerationRequest request, SpeculationPlan plan, Set<Backend> failed) {
-        return verifierGenerate(request, plan.withDraftSource(DraftSourceKind.NGRAM), failed);
+    public RoutedStream startNgramOnVerifier(GenerationRequest request, SpeculationPlan plan, Set<Backend> failed,
+                                             Fence fence) {
+        return verifierGenerate(request, plan.withDraftSource(DraftSourceKind.NGRAM), failed, fence);
     }
 
     /** Whether a drafter the request has not seen fail is left. */
@@ -128,26 +131,27 @@ public final class MeshBackends {
     }
 
     /** @param ngramPlan n-gram drafting settings, or null for plain target-only decoding */
-    private RoutedStream verifierGenerate(GenerationRequest request, SpeculationPlan ngramPlan, Set<Backend> failed) {
+    private RoutedStream verifierGenerate(GenerationRequest request, SpeculationPlan ngramPlan, Set<Backend> failed,
+                                          Fence fence) {
         Backend verifier = chooseVerifier(request, failed);
         verifier.wake();
         GrpcBackendStream stream = call(() -> VerifierGrpc.newBlockingStub(verifier.channel())
                 .withDeadlineAfter(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .generate(targetRequest(request, ngramPlan)));
+                .generate(targetRequest(request, ngramPlan, fence)));
         stream.watchdog(null, stallTimeout, TIMERS);
-        return new RoutedStream(stream, null, verifier);
+        return new RoutedStream(stream, null, verifier, fence);
     }
 
     private RoutedStream drafterGenerate(GenerationRequest request, RequestMode mode, SpeculationPlan plan,
-                                         Set<Backend> failed) {
+                                         Set<Backend> failed, Fence fence) {
         Backend drafter = drafters.leastLoaded(zone, failed);
         Backend verifier = chooseVerifier(request, failed);
         drafter.wake();
         GrpcBackendStream stream = call(() -> DrafterGrpc.newBlockingStub(drafter.channel())
                 .withDeadlineAfter(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .generate(draftRequest(request, mode, plan, verifier.address())));
+                .generate(draftRequest(request, mode, plan, verifier.address(), fence)));
         stream.watchdog(drafterFirstTokenTimeout, stallTimeout, TIMERS);
-        return new RoutedStream(stream, drafter, verifier);
+        return new RoutedStream(stream, drafter, verifier, fence);
     }
 
     private Backend chooseVerifier(GenerationRequest request, Set<Backend> failed) {
@@ -175,8 +179,10 @@ public final class MeshBackends {
         }
     }
 
-    private static TargetGenerateRequest targetRequest(GenerationRequest request, SpeculationPlan ngramPlan) {
+    private static TargetGenerateRequest targetRequest(GenerationRequest request, SpeculationPlan ngramPlan,
+                                                       Fence fence) {
         var builder = TargetGenerateRequest.newBuilder()
+                .setFence(fence.toProto())
                 .setSampling(ProtoMapping.sampling(request.sampling()))
                 .setMaxNewTokens(request.maxTokens())
                 .setIgnoreEos(request.ignoreEos())
@@ -192,8 +198,9 @@ public final class MeshBackends {
 
     /** @param verifierEndpoint the verifier replica's host:port, or empty for the drafter's own channel */
     private static DraftGenerateRequest draftRequest(GenerationRequest request, RequestMode mode,
-                                                     SpeculationPlan plan, String verifierEndpoint) {
+                                                     SpeculationPlan plan, String verifierEndpoint, Fence fence) {
         var builder = DraftGenerateRequest.newBuilder()
+                .setFence(fence.toProto())
                 .setSampling(ProtoMapping.sampling(request.sampling()))
                 .setMaxNewTokens(request.maxTokens())
                 .setIgnoreEos(request.ignoreEos())

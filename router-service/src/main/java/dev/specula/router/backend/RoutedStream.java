@@ -11,19 +11,26 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A backend generation placed on particular replicas. Counts itself in their in-flight load while it runs,
  * records the outcome in their circuit breakers, and tells which replica a failure is to blame on.
+ *
+ * <p>One placement of a generation: its {@link Fence} epoch. Once {@link #cancel() cancelled} (the router gave up on
+ * it and placed the generation again) it yields nothing more: {@link #nextChunk()} fails, whatever the backend still
+ * sends, so a superseded placement can never reach the client (RELIABILITY.md #24).
  */
 public final class RoutedStream implements BackendStream {
     private final BackendStream stream;
     private final Backend drafter;
     private final Backend verifier;
     private final long startNanos = System.nanoTime();
+    private final Fence fence;
     private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile boolean superseded;
 
     /** @param drafter the drafter replica, or null when the generation runs on the verifier alone */
-    RoutedStream(BackendStream stream, Backend drafter, Backend verifier) {
+    RoutedStream(BackendStream stream, Backend drafter, Backend verifier, Fence fence) {
         this.stream = stream;
         this.drafter = drafter;
         this.verifier = verifier;
+        this.fence = fence;
         if (drafter != null) {
             drafter.acquire();
         }
@@ -39,8 +46,17 @@ public final class RoutedStream implements BackendStream {
         return verifier;
     }
 
+    /** The generation and the epoch of this placement. */
+    public Fence fence() {
+        return fence;
+    }
+
     @Override
     public int[] nextChunk() {
+        if (superseded) {
+            throw Status.CANCELLED.withDescription("placement " + fence.epoch() + " of generation "
+                    + fence.generationId() + " was cancelled").asRuntimeException();
+        }
         try {
             int[] ids = stream.nextChunk();
             if (ids == null && ended.compareAndSet(false, true)) {
@@ -98,6 +114,7 @@ public final class RoutedStream implements BackendStream {
 
     @Override
     public void cancel() {
+        superseded = true;
         stream.cancel();
         if (ended.compareAndSet(false, true)) {
             release();

@@ -4,6 +4,7 @@ import dev.specula.core.loop.FinishReason;
 import dev.specula.core.policy.DraftSourceKind;
 import dev.specula.core.policy.SpeculationPlan;
 import dev.specula.router.backend.Backend;
+import dev.specula.router.backend.Fence;
 import dev.specula.router.backend.MeshBackends;
 import dev.specula.router.backend.RetryBudget;
 import dev.specula.router.backend.RoutedStream;
@@ -114,7 +115,7 @@ public final class GenerationService {
         long start = request.arrivalNanos() != 0 ? request.arrivalNanos() : System.nanoTime();
         retryBudget.requestStarted();
         Attempt attempt = new Attempt(request);
-        RoutedStream stream = backends.start(request, attempt.mode, attempt.plan, attempt.failed);
+        RoutedStream stream = backends.start(request, attempt.mode, attempt.plan, attempt.failed, attempt.fence);
         StreamingDetokenizer text = tokenizer.newDetokenizer();
         FixedCadence cadence = cadenceTokens > 0 ? new FixedCadence(cadenceTokens) : null;
         int completionTokens = 0;
@@ -168,6 +169,9 @@ public final class GenerationService {
             throw e;
         }
         Backend culprit = failedStream.blame(e);
+        // Superseded from here on: a cancelled placement yields nothing more, whatever its backend still sends, so
+        // the client never sees a token twice (RELIABILITY.md #24). The next placement gets the next epoch.
+        failedStream.cancel();
         attempt.failed.add(culprit);
         boolean drafterFailed = culprit == failedStream.drafter();
         boolean toVerifier = drafterFailed && ranOnDrafter(attempt.mode, attempt.plan)
@@ -177,6 +181,7 @@ public final class GenerationService {
             throw e;
         }
         attempt.resumes++;
+        attempt.fence = attempt.fence.next();
         LOG.warn("{} {} lost ({}: {}) after {} tokens; resuming", drafterFailed ? "drafter" : "verifier", culprit,
                 e.getStatus().getCode(), e.getStatus().getDescription(), attempt.receivedCount());
         metrics.recordFailover(drafterFailed ? "drafter" : "verifier", attempt.receivedCount() > 0);
@@ -187,12 +192,13 @@ public final class GenerationService {
             attempt.mode = RequestMode.TARGET_ONLY;
             attempt.note("drafter unavailable (" + e.getStatus().getCode() + ") " + where + ": decoded target-only"
                     + (fallbackNgramDrafting ? " with n-gram drafting on the verifier" : ""));
-            return fallbackNgramDrafting ? backends.startNgramOnVerifier(rest, attempt.plan, attempt.failed)
-                    : backends.start(rest, RequestMode.TARGET_ONLY, attempt.plan, attempt.failed);
+            return fallbackNgramDrafting ? backends.startNgramOnVerifier(rest, attempt.plan, attempt.failed,
+                    attempt.fence) : backends.start(rest, RequestMode.TARGET_ONLY, attempt.plan, attempt.failed,
+                    attempt.fence);
         }
         attempt.note((drafterFailed ? "drafter " : "verifier ") + culprit + " failed (" + e.getStatus().getCode()
                 + ") " + where + ": resumed on another replica");
-        return backends.start(rest, attempt.mode, attempt.plan, attempt.failed);
+        return backends.start(rest, attempt.mode, attempt.plan, attempt.failed, attempt.fence);
     }
 
     /** One request's progress across the backends it ran on. */
@@ -202,6 +208,8 @@ public final class GenerationService {
         final SpeculationPlan plan;
         RequestMode mode;
         int resumes;
+        /** The generation's fencing token; its epoch counts the placements. */
+        Fence fence = Fence.first();
         private int[] received = new int[64];
         private int receivedCount;
         private final List<String> notes = new ArrayList<>();

@@ -148,7 +148,11 @@ class RouterGrpcServiceTest {
             assertThat(sent.getPromptTokenIdsList()).containsExactlyElementsOf(boxed(tokenizer.encode(PROMPT)));
             assertThat(sent.getMaxNewTokens()).isEqualTo(20);
             assertThat(sent.getSampling()).isEqualTo(SAMPLING);
+            assertThat(sent.getFence().getEpoch()).as("first placement").isEqualTo(1);
         });
+        generate(request(Mode.MODE_TARGET_ONLY).build());
+        assertThat(backends.verifierRequests.get(1).getFence().getGenerationId()).as("one id per generation")
+                .isNotEqualTo(backends.verifierRequests.get(0).getFence().getGenerationId());
     }
 
     @Test
@@ -182,6 +186,11 @@ class RouterGrpcServiceTest {
             assertThat(sent.getMaxNewTokens()).isEqualTo(toDrafter.getMaxNewTokens());
             assertThat(sent.getSampling()).isEqualTo(toDrafter.getSampling());
             assertThat(sent.getIgnoreEos()).isEqualTo(toDrafter.getIgnoreEos());
+            // RELIABILITY.md #24: the same generation, placed again with the next epoch.
+            assertThat(sent.getFence().getGenerationId()).isNotEmpty()
+                    .isEqualTo(toDrafter.getFence().getGenerationId());
+            assertThat(toDrafter.getFence().getEpoch()).isEqualTo(1);
+            assertThat(sent.getFence().getEpoch()).isEqualTo(2);
         });
     }
 

@@ -70,4 +70,14 @@ public interface BlockStore {
 
     /** Stores blocks (already stored keys are left as they are). Blocking; the engine calls it off the request path. */
     void put(String tenant, List<StoredBlock> blocks);
+
+    /**
+     * {@link #put(String, List)} on behalf of a fenced generation. This default ignores the fence (stores that do
+     * not check epochs).
+     *
+     * @throws StaleWriteException the store refused the write: a newer epoch of the generation wrote before
+     */
+    default void put(String tenant, WriteFence fence, List<StoredBlock> blocks) {
+        put(tenant, blocks);
+    }
 }

@@ -10,6 +10,7 @@ public final class EngineCounters {
     final LongAdder offloadBytes = new LongAdder();
     final LongAdder offloadBlocks = new LongAdder();
     final LongAdder offloadDroppedBlocks = new LongAdder();
+    final LongAdder offloadFencedBlocks = new LongAdder();
     final LongAdder storeFallbacks = new LongAdder();
     final LongAdder rejectedBlocks = new LongAdder();
     final LongAdder evictions = new LongAdder();
@@ -42,6 +43,14 @@ public final class EngineCounters {
     /** Blocks not offloaded because too many bytes were already in flight, or the store failed. */
     public long offloadDroppedBlocks() {
         return offloadDroppedBlocks.sum();
+    }
+
+    /**
+     * Blocks of offloads the store refused because their generation had moved to a newer epoch (another replica);
+     * also counted in {@link #offloadDroppedBlocks()}.
+     */
+    public long offloadFencedBlocks() {
+        return offloadFencedBlocks.sum();
     }
 
     /** Store calls that failed, timed out or were skipped by the open circuit breaker: recomputed instead. */

@@ -48,15 +48,22 @@ final class GuardedStore {
         }
     }
 
-    boolean put(String tenant, List<StoredBlock> blocks) {
+    /** @return whether the store took the blocks; a fenced-off write is not a store failure (breaker untouched) */
+    boolean put(String tenant, WriteFence fence, List<StoredBlock> blocks) {
         if (!breaker.allow()) {
             counters.storeFallbacks.increment();
             return false;
         }
         try {
-            store.put(tenant, blocks);
+            store.put(tenant, fence, blocks);
             breaker.success();
             return true;
+        } catch (StaleWriteException e) {
+            breaker.success();
+            counters.offloadFencedBlocks.add(blocks.size());
+            LOG.log(Level.INFO, "KV offload of generation {0} epoch {1} refused by the store: {2}",
+                    fence.generationId(), fence.epoch(), e.getMessage());
+            return false;
         } catch (RuntimeException e) {
             failed("put", e);
             return false;

@@ -37,7 +37,7 @@ final class KvOffloader implements AutoCloseable {
     }
 
     /** Queues the blocks for the store, or drops them if the in-flight bound would be exceeded. */
-    void offload(String tenant, List<StoredBlock> blocks) {
+    void offload(String tenant, WriteFence fence, List<StoredBlock> blocks) {
         if (blocks.isEmpty()) {
             return;
         }
@@ -53,7 +53,7 @@ final class KvOffloader implements AutoCloseable {
         }
         long size = bytes;
         try {
-            executor.execute(() -> send(tenant, blocks, size));
+            executor.execute(() -> send(tenant, fence, blocks, size));
         } catch (RuntimeException rejected) { // shut down
             inFlight.addAndGet(-bytes);
             counters.offloadDroppedBlocks.add(blocks.size());
@@ -94,9 +94,9 @@ final class KvOffloader implements AutoCloseable {
         }
     }
 
-    private void send(String tenant, List<StoredBlock> blocks, long bytes) {
+    private void send(String tenant, WriteFence fence, List<StoredBlock> blocks, long bytes) {
         try {
-            if (store.put(tenant, blocks)) {
+            if (store.put(tenant, fence, blocks)) {
                 for (StoredBlock block : blocks) {
                     storedKeys.add(block.key());
                 }

@@ -27,10 +27,11 @@ final class KvPublisher {
     }
 
     /**
+     * @param fence   the session's fencing token, sent with the store upload
      * @param tokens  the session's tokens; the first {@code session.length()} are in its cache
      * @param toStore also offload to the store
      */
-    void publish(String tenant, DecoderSession session, int[] tokens, boolean toStore) {
+    void publish(String tenant, WriteFence fence, DecoderSession session, int[] tokens, boolean toStore) {
         boolean store = toStore && storeEnabled;
         if (!cache.enabled() && !store) {
             return;
@@ -53,6 +54,6 @@ final class KvPublisher {
                 upload.add(new StoredBlock(key, block, blockTokens));
             }
         }
-        offloader.offload(tenant, upload);
+        offloader.offload(tenant, fence, upload);
     }
 }

@@ -21,6 +21,7 @@ public final class ServedSession implements VerifierChannel {
 
     private final ServingEngine engine;
     private final String tenant;
+    private final WriteFence fence;
     private final VerifierSession session;
     private final long reservedBytes;
     private final int tokenLimit;
@@ -34,10 +35,11 @@ public final class ServedSession implements VerifierChannel {
     private volatile long kvBytes;
     private volatile int lastBatchSize = 1;
 
-    ServedSession(ServingEngine engine, String tenant, VerifierSession session, long reservedBytes, int tokenLimit,
-                  RestoreOutcome opened) {
+    ServedSession(ServingEngine engine, String tenant, WriteFence fence, VerifierSession session, long reservedBytes,
+                  int tokenLimit, RestoreOutcome opened) {
         this.engine = engine;
         this.tenant = tenant;
+        this.fence = fence;
         this.session = session;
         this.reservedBytes = reservedBytes;
         this.tokenLimit = tokenLimit;
@@ -223,7 +225,7 @@ public final class ServedSession implements VerifierChannel {
     private void publish(boolean toStore) {
         DecoderSession kv = session.kvSession();
         if (kv.length() >= engine.hasher().blockTokens()) {
-            engine.publisher().publish(tenant, kv, session.committedPrefix(kv.length()), toStore);
+            engine.publisher().publish(tenant, fence, kv, session.committedPrefix(kv.length()), toStore);
         }
     }
 }

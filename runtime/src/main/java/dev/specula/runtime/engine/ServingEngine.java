@@ -78,6 +78,15 @@ public final class ServingEngine implements AutoCloseable {
      * @throws KvBudgetExhaustedException when no memory frees up in time
      */
     public ServedSession open(String tenant, int[] prompt, SamplingParams params, int maxNewTokens) {
+        return open(tenant, WriteFence.NONE, prompt, params, maxNewTokens);
+    }
+
+    /**
+     * {@link #open(String, int[], SamplingParams, int)} for a fenced generation: the session's store writes carry
+     * {@code fence}.
+     */
+    public ServedSession open(String tenant, WriteFence fence, int[] prompt, SamplingParams params,
+                              int maxNewTokens) {
         int limit = prompt.length + maxNewTokens;
         long bytes = footprint.bytesFor(limit);
         try {
@@ -97,7 +106,8 @@ public final class ServingEngine implements AutoCloseable {
                 restored = RestoreOutcome.NONE;
             }
             VerifierSession session = VerifierSession.resume(kv, prompt, params, forward);
-            ServedSession served = new ServedSession(this, tenant, session, bytes, limit, restored);
+            ServedSession served = new ServedSession(this, tenant, fence, session, bytes, limit,
+                    restored);
             sessions.add(served);
             return served;
         } catch (RuntimeException | Error e) {

@@ -21,12 +21,15 @@ final class FakeBlockStore implements BlockStore {
         /** A streamed fetch hands over two good blocks, then the call fails (a connection lost mid-stream). */
         FAILS_MIDWAY,
         /** A streamed fetch claims more blocks than it handed over (a buggy client). */
-        OVERCLAIMS
+        OVERCLAIMS,
+        /** Puts of a fenced generation are refused as stale (another replica wrote a newer epoch). */
+        FENCED
     }
 
     final Map<String, byte[]> blocks = new ConcurrentHashMap<>();
     final AtomicInteger puts = new AtomicInteger();
     final AtomicInteger gets = new AtomicInteger();
+    final List<WriteFence> fences = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile Mode mode = Mode.HONEST;
 
     @Override
@@ -87,6 +90,15 @@ final class FakeBlockStore implements BlockStore {
         for (StoredBlock block : stored) {
             blocks.putIfAbsent(name(tenant, block.key()), block.payload());
         }
+    }
+
+    @Override
+    public void put(String tenant, WriteFence fence, List<StoredBlock> stored) {
+        fences.add(fence);
+        if (mode == Mode.FENCED && fence.fenced()) {
+            throw new StaleWriteException("generation " + fence.generationId() + " moved on (test)", null);
+        }
+        put(tenant, stored);
     }
 
     private void failIfDown() {

@@ -194,6 +194,40 @@ class ServingEngineTest {
         }
     }
 
+    /**
+     * A session's offload carries its generation's fence; a store that refuses it as stale costs the offload only:
+     * counted as fenced, not a store failure (the breaker stays closed, the next offload goes out).
+     */
+    @Test
+    void aFencedSessionOffloadsWithItsFenceAndARefusalIsNotAStoreFailure() {
+        FakeBlockStore store = new FakeBlockStore();
+        store.mode = FakeBlockStore.Mode.FENCED;
+        WriteFence fence = new WriteFence("gen-1", 1);
+        try (ServingEngine engine = new ServingEngine(tiny, settings().withPrefixCacheBytes(0), store,
+                BatchListener.NONE)) {
+            for (int i = 0; i < 6; i++) { // more refusals than the breaker's failure threshold (5)
+                ServedSession stale = engine.open("default", fence, TestModels.tokens(PROMPT, 30 + i),
+                        SamplingParams.GREEDY, 64);
+                Generations.decode(stale, new TokenSequence(TestModels.tokens(PROMPT, 30 + i)), NEW);
+                stale.close();
+                assertTrue(engine.awaitOffloads(Duration.ofSeconds(5)));
+            }
+            assertTrue(store.fences.stream().allMatch(fence::equals), "every offload carried the fence");
+            assertEquals(0, store.blocks.size(), "nothing of the stale generation was stored");
+            assertTrue(engine.counters().offloadFencedBlocks() >= 24);
+            assertEquals(0, engine.counters().storeFallbacks(), "a refusal is not a store failure");
+
+            store.mode = FakeBlockStore.Mode.HONEST;
+            ServedSession next = engine.open("default", new WriteFence("gen-2", 3), TestModels.tokens(PROMPT, 40),
+                    SamplingParams.GREEDY, 64);
+            Generations.decode(next, new TokenSequence(TestModels.tokens(PROMPT, 40)), NEW);
+            next.close();
+            assertTrue(engine.awaitOffloads(Duration.ofSeconds(5)));
+            assertTrue(store.blocks.size() >= 4, "the breaker stayed closed: the next offload was stored");
+            assertEquals(new WriteFence("gen-2", 3), store.fences.get(store.fences.size() - 1));
+        }
+    }
+
     /** Runs one session to completion in a fresh engine that offloads to {@code store}; returns its tokens. */
     private int[] runAndClose(FakeBlockStore store, int[] prompt) {
         try (ServingEngine engine = new ServingEngine(tiny, settings(), store, BatchListener.NONE)) {

@@ -11,6 +11,7 @@ import dev.specula.runtime.engine.KvBlocks;
 import dev.specula.runtime.engine.KvBudgetExhaustedException;
 import dev.specula.runtime.engine.SchedulerSettings;
 import dev.specula.runtime.engine.ServingEngine;
+import dev.specula.runtime.engine.WriteFence;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.service.error.InvalidRequestException;
 import dev.specula.service.error.OverloadedException;
@@ -78,6 +79,15 @@ public final class VerifierEngine implements AutoCloseable {
      */
     public ActiveSession open(String tenant, int[] prompt, SamplingParams params, int maxNewTokens,
                               String drafterTokenizerSha) {
+        return open(tenant, WriteFence.NONE, prompt, params, maxNewTokens, drafterTokenizerSha);
+    }
+
+    /**
+     * {@link #open(String, int[], SamplingParams, int, String)} for a generation the router fenced: the session's KV
+     * offload writes carry {@code fence}, so the store refuses them once the generation has moved on to a newer epoch.
+     */
+    public ActiveSession open(String tenant, WriteFence fence, int[] prompt, SamplingParams params, int maxNewTokens,
+                              String drafterTokenizerSha) {
         validate(prompt, maxNewTokens);
         String namespace = tenant(tenant);
         if (!drafterTokenizerSha.isEmpty() && !drafterTokenizerSha.equals(tokenizerSha256())) {
@@ -86,7 +96,7 @@ public final class VerifierEngine implements AutoCloseable {
         }
         sessions.admit();
         try {
-            return new ActiveSession(serving.open(namespace, prompt, params, maxNewTokens), sessions);
+            return new ActiveSession(serving.open(namespace, fence, prompt, params, maxNewTokens), sessions);
         } catch (KvBudgetExhaustedException e) {
             sessions.release();
             throw new OverloadedException(e.getMessage());

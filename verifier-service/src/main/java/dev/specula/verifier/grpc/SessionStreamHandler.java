@@ -138,8 +138,8 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
         int[] prompt = ProtoMapping.tokens(open.getPromptTokenIdsList(), engine.vocabSize());
         int maxNew = open.getMaxNewTokens() == 0 ? 1 : open.getMaxNewTokens();
         // May wait for KV memory (bounded by the admission wait), then restores any cached prefix.
-        session = engine.open(open.getTenant(), prompt, ProtoMapping.sampling(open.getSampling()), maxNew,
-                open.getTokenizerSha256());
+        session = engine.open(open.getTenant(), Fences.of(open.getFence()), prompt,
+                ProtoMapping.sampling(open.getSampling()), maxNew, open.getTokenizerSha256());
         if (gone) {
             // Cancelled while we were admitting: the cancel handler saw no session, so free it here.
             finished = true;

@@ -83,7 +83,8 @@ public class VerifierGrpcService extends VerifierGrpc.VerifierImplBase {
         // N-gram drafting runs here, next to the target: the loop's verify call is local, no round trip per round.
         boolean ngram = request.getPolicy().getDraftSource() == DraftSourceKind.DRAFT_SOURCE_KIND_NGRAM;
         SpeculationPlan plan = PolicyMapping.plan(request.getPolicy(), 0, SpeculationPlan.DEFAULTS);
-        try (ActiveSession session = engine.open(request.getTenant(), prompt, params, request.getMaxNewTokens(), "");
+        try (ActiveSession session = engine.open(request.getTenant(), Fences.of(request.getFence()), prompt,
+                params, request.getMaxNewTokens(), "");
              NgramDraftSource lookup = plan.newNgramSource()) {
             GenerationOutcome outcome = GenerationStreamer.stream(ngram ? lookup : NoDrafts.INSTANCE, session,
                     ngram ? plan.newLengthPolicy() : new FixedDraftLength(0), AlwaysVerify.INSTANCE, prompt, params,

@@ -2,6 +2,7 @@ package dev.specula.verifier.kvstore;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.specula.proto.v1.GenerationFence;
 import dev.specula.proto.v1.GetBlocksRequest;
 import dev.specula.proto.v1.KvBlock;
 import dev.specula.proto.v1.KvStoreGrpc;
@@ -11,7 +12,9 @@ import dev.specula.proto.v1.PutBlocksResponse;
 import dev.specula.runtime.engine.BlockSink;
 import dev.specula.runtime.engine.BlockStore;
 import dev.specula.runtime.engine.Hash256;
+import dev.specula.runtime.engine.StaleWriteException;
 import dev.specula.runtime.engine.StoredBlock;
+import dev.specula.runtime.engine.WriteFence;
 import dev.specula.service.grpc.AliasingMarshaller;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -143,6 +146,18 @@ public final class GrpcBlockStore implements BlockStore {
 
     @Override
     public void put(String tenant, List<StoredBlock> blocks) {
+        put(tenant, WriteFence.NONE, blocks);
+    }
+
+    /**
+     * Every message carries the fence. The store checks it before writing a message: a refusal ends the call, so the
+     * rest of this offload is dropped, and surfaces as {@link StaleWriteException}.
+     */
+    @Override
+    public void put(String tenant, WriteFence fence, List<StoredBlock> blocks) {
+        GenerationFence wireFence = fence.fenced() ? GenerationFence.newBuilder()
+                .setGenerationId(fence.generationId()).setEpoch(fence.epoch()).build()
+                : GenerationFence.getDefaultInstance();
         CompletableFuture<PutBlocksResponse> done = new CompletableFuture<>();
         StreamObserver<PutBlocksRequest> requests = async.withDeadlineAfter(putTimeout.toNanos(), TimeUnit.NANOSECONDS)
                 .putBlocks(new StreamObserver<>() {
@@ -161,13 +176,13 @@ public final class GrpcBlockStore implements BlockStore {
                         done.complete(PutBlocksResponse.getDefaultInstance());
                     }
                 });
-        PutBlocksRequest.Builder message = PutBlocksRequest.newBuilder().setTenant(tenant);
+        PutBlocksRequest.Builder message = PutBlocksRequest.newBuilder().setTenant(tenant).setFence(wireFence);
         long messageBytes = 0;
         for (StoredBlock block : blocks) {
             if (message.getBlocksCount() > 0 && (messageBytes + block.payload().length > MAX_PUT_MESSAGE_BYTES
                     || message.getBlocksCount() >= MAX_KEYS)) {
                 requests.onNext(message.build());
-                message = PutBlocksRequest.newBuilder().setTenant(tenant);
+                message = PutBlocksRequest.newBuilder().setTenant(tenant).setFence(wireFence);
                 messageBytes = 0;
             }
             message.addBlocks(KvBlock.newBuilder()
@@ -183,7 +198,11 @@ public final class GrpcBlockStore implements BlockStore {
         try {
             done.get(putTimeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
-            throw Status.fromThrowable(e.getCause()).asRuntimeException();
+            Status status = Status.fromThrowable(e.getCause());
+            if (status.getCode() == Status.Code.FAILED_PRECONDITION && fence.fenced()) {
+                throw new StaleWriteException(status.getDescription(), e.getCause());
+            }
+            throw status.asRuntimeException();
         } catch (TimeoutException e) {
             throw Status.DEADLINE_EXCEEDED.withDescription("PutBlocks did not finish").asRuntimeException();
         } catch (InterruptedException e) {

@@ -54,6 +54,9 @@ public final class EngineMetrics {
                 EngineCounters::offloadBlocks, Tags.empty());
         counter(registry, "specula_verifier_offload_dropped_blocks", "blocks not offloaded (store slow or down)",
                 counters, EngineCounters::offloadDroppedBlocks, Tags.empty());
+        counter(registry, "specula_verifier_offload_fenced_blocks",
+                "blocks of offloads the store refused: their generation moved to a newer epoch (another replica)",
+                counters, EngineCounters::offloadFencedBlocks, Tags.empty());
         counter(registry, "specula_verifier_kvstore_fallbacks", "store calls failed or skipped: recomputed instead",
                 counters, EngineCounters::storeFallbacks, Tags.empty());
         counter(registry, "specula_verifier_rejected_blocks", "cached blocks refused by their layout check",

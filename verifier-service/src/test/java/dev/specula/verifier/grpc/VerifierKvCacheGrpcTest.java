@@ -7,6 +7,7 @@ import dev.specula.core.loop.StopCondition;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.GenerateEvent;
+import dev.specula.proto.v1.GenerationFence;
 import dev.specula.proto.v1.OpenSession;
 import dev.specula.proto.v1.SessionOpened;
 import dev.specula.proto.v1.TargetGenerateRequest;
@@ -154,6 +155,46 @@ class VerifierKvCacheGrpcTest {
         }
     }
 
+    /**
+     * RELIABILITY.md #24: a session carries the router's fence (OpenSession.fence) to its offload writes. Once the
+     * generation's epoch 2 wrote, a session of epoch 1 (the superseded owner) decodes as before but the store
+     * refuses its blocks, and the verifier counts them as fenced, not as a store failure.
+     */
+    @Test
+    void aSessionOfASupersededEpochHasItsOffloadRefusedByTheStore() {
+        String generation = "gen-" + System.nanoTime();
+        finishedConversation(open("t-fence", TestTokens.tokens(70, 91)).toBuilder()
+                .setFence(GenerationFence.newBuilder().setGenerationId(generation).setEpoch(2)).build());
+        assertThat(store.newestEpochs).containsEntry(generation, 2L);
+        long fencedBefore = engine.serving().counters().offloadFencedBlocks();
+        long fallbacksBefore = engine.serving().counters().storeFallbacks();
+        int blocksBefore = store.blockCount();
+
+        int[] prompt = TestTokens.tokens(70, 92);
+        SessionCall stale = new SessionCall(verifier.channel());
+        stale.open(open("t-fence", prompt).toBuilder()
+                .setFence(GenerationFence.newBuilder().setGenerationId(generation).setEpoch(1)).build());
+        assertThat(decode(stale)).isEqualTo(reference(prompt));
+        stale.completeAndAwaitEnd();
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> engine.serving().counters().offloadFencedBlocks() >= fencedBefore + 4);
+        assertThat(store.blockCount()).as("nothing of the stale session stored").isEqualTo(blocksBefore);
+        assertThat(engine.serving().counters().storeFallbacks()).isEqualTo(fallbacksBefore);
+        assertThat(verifier.bean(PrometheusMeterRegistry.class).scrape())
+                .contains("specula_verifier_offload_fenced_blocks_total");
+    }
+
+    @Test
+    void aFenceWithoutAnEpochIsRefused() {
+        SessionCall call = new SessionCall(verifier.channel());
+        call.send(dev.specula.proto.v1.SessionRequest.newBuilder().setOpen(open("t-fence", TestTokens.tokens(20, 93))
+                .toBuilder().setFence(GenerationFence.newBuilder().setGenerationId("gen"))).build());
+        io.grpc.Status status = call.failure();
+        assertThat(status.getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+        assertThat(status.getDescription()).contains("fence.epoch");
+    }
+
     @Test
     void engineStateIsExportedUnderSpeculaAndVllmNames() {
         finishedConversation("t-metrics", 61);
@@ -176,10 +217,15 @@ class VerifierKvCacheGrpcTest {
 
     /** Runs a 70-token prompt for NEW greedy tokens in {@code tenant}, then waits until its blocks are stored. */
     private int[] finishedConversation(String tenant, int seed) {
-        int[] prompt = TestTokens.tokens(70, seed);
+        return finishedConversation(open(tenant, TestTokens.tokens(70, seed)));
+    }
+
+    /** Runs the opened session for NEW greedy tokens, then waits until its blocks are stored. */
+    private int[] finishedConversation(OpenSession open) {
+        int[] prompt = open.getPromptTokenIdsList().stream().mapToInt(Integer::intValue).toArray();
         int before = store.blockCount();
         SessionCall call = new SessionCall(verifier.channel());
-        call.open(open(tenant, prompt));
+        call.open(open);
         int[] generated = decode(call);
         assertThat(generated).isEqualTo(reference(prompt));
         call.completeAndAwaitEnd();

@@ -44,6 +44,8 @@ public final class FakeKvStoreServer implements AutoCloseable {
     private final Map<String, KvBlock> blocks = new ConcurrentHashMap<>();
     private final Server server;
     private volatile Damage damage = Damage.NONE;
+    /** Newest epoch per fenced generation id. */
+    public final java.util.Map<String, Long> newestEpochs = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
 
     public FakeKvStoreServer() {
@@ -111,9 +113,22 @@ public final class FakeKvStoreServer implements AutoCloseable {
         public StreamObserver<PutBlocksRequest> putBlocks(StreamObserver<PutBlocksResponse> responses) {
             return new StreamObserver<>() {
                 int stored;
+                boolean refused;
 
                 @Override
                 public void onNext(PutBlocksRequest request) {
+                    if (refused) {
+                        return;
+                    }
+                    // The store's fence rule: an epoch older than the newest seen for the generation is refused.
+                    String generation = request.getFence().getGenerationId();
+                    if (!generation.isEmpty() && newestEpochs.merge(generation, request.getFence().getEpoch(),
+                            Math::max) > request.getFence().getEpoch()) {
+                        refused = true;
+                        responses.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription("stale writer (test)")
+                                .asRuntimeException());
+                        return;
+                    }
                     for (KvBlock block : request.getBlocksList()) {
                         if (blocks.putIfAbsent(name(request.getTenant(), block.getKey()), block) == null) {
                             stored++;
@@ -127,6 +142,9 @@ public final class FakeKvStoreServer implements AutoCloseable {
 
                 @Override
                 public void onCompleted() {
+                    if (refused) {
+                        return;
+                    }
                     responses.onNext(PutBlocksResponse.newBuilder().setStored(stored).build());
                     responses.onCompleted();
                 }

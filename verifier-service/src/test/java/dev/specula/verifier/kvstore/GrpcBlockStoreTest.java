@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.specula.runtime.engine.Hash256;
+import dev.specula.runtime.engine.StaleWriteException;
 import dev.specula.runtime.engine.StoredBlock;
+import dev.specula.runtime.engine.WriteFence;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -56,6 +58,20 @@ class GrpcBlockStoreTest {
         server.release();
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         server.close();
+    }
+
+    /** RELIABILITY.md #24: the fence travels with every put; the store's refusal is a stale write, not a failure. */
+    @Test
+    void aPutOfAnOlderEpochThanTheStoreHasSeenIsAStaleWrite() {
+        List<StoredBlock> blocks = List.of(new StoredBlock(chain.get(4), payloads.get(4), TOKENS));
+        store.put("t", new WriteFence("gen", 2), blocks);
+        assertThat(server.newestEpochs).containsEntry("gen", 2L);
+
+        assertThatThrownBy(() -> store.put("t", new WriteFence("gen", 1), blocks))
+                .isInstanceOf(StaleWriteException.class).hasMessageContaining("stale writer");
+        store.put("t", new WriteFence("gen", 3), blocks);
+        store.put("t", WriteFence.NONE, blocks);
+        assertThat(server.newestEpochs).containsEntry("gen", 3L).hasSize(1);
     }
 
     @Test
