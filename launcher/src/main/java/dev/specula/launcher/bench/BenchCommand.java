@@ -41,7 +41,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "128", description = "Tokens per generation (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--draft-length", defaultValue = "4", description = "k of speculative arms (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--draft-length", defaultValue = "8", description = "k of speculative arms (default: ${DEFAULT-VALUE}).")
     int draftLength;
 
     @Option(names = "--prompt-chars", defaultValue = "600", description = "Prompt length (default: ${DEFAULT-VALUE}).")
