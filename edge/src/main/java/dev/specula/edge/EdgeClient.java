@@ -2,6 +2,9 @@ package dev.specula.edge;
 
 import dev.specula.client.verify.GrpcVerifierChannel;
 import dev.specula.client.verify.ResumableVerifierChannel;
+import dev.specula.core.loop.DeadlineListener;
+import dev.specula.core.loop.DraftDeadline;
+import dev.specula.core.loop.DraftSource;
 import dev.specula.core.loop.GenerationOutcome;
 import dev.specula.core.loop.PipelinedSpeculationLoop;
 import dev.specula.core.loop.StopCondition;
@@ -15,6 +18,7 @@ import dev.specula.runtime.tokenizer.StreamingDetokenizer;
 import dev.specula.runtime.tokenizer.TextTokenizer;
 import io.grpc.Channel;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Speculation split between a device and the cluster: the draft model runs here, on the app's CPU, and each
@@ -84,9 +88,18 @@ public final class EdgeClient implements AutoCloseable {
         StreamingDetokenizer detokenizer = tokenizer.newDetokenizer();
         ResumableVerifierChannel.Opener opener = (context, maxNew) -> GrpcVerifierChannel.open(router, context, params,
                 maxNew, tokenizer.sha256(), "", options.roundTimeout());
+        AtomicInteger misses = new AtomicInteger();
+        DeadlineListener counting = new DeadlineListener() {
+            @Override
+            public void missed() {
+                misses.incrementAndGet();
+            }
+        };
+        // The deadline's wrapper closes the model source only once a draft step it gave up on has returned.
         try (ResumableVerifierChannel verifier = new ResumableVerifierChannel(opener, promptTokens, maxTokens,
                 options.reconnect());
-             ModelDraftSource drafts = new ModelDraftSource(drafter, !ignoreEos)) {
+             DraftSource drafts = DraftDeadline.of(options.draftStepDeadline())
+                     .wrap(new ModelDraftSource(drafter, !ignoreEos), counting)) {
             TokenSequence committed = new TokenSequence(promptTokens);
             GenerationOutcome outcome = new PipelinedSpeculationLoop(drafts, verifier, options.plan().newLengthPolicy(),
                     options.pipelineDepth(), System::nanoTime)
@@ -104,7 +117,8 @@ public final class EdgeClient implements AutoCloseable {
                 listener.onText(tail);
             }
             return new EdgeResult(text.toString(), committed.generated(), outcome.finishReason(), outcome.stats(),
-                    verifier.reconnects(), verifier.bytesTransferred(), firstToken[0], System.nanoTime() - start);
+                    verifier.reconnects(), verifier.bytesTransferred(), firstToken[0], System.nanoTime() - start,
+                    misses.get());
         }
     }
 

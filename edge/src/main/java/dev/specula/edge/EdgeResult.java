@@ -14,9 +14,10 @@ import dev.specula.core.loop.LoopStats;
  * @param bytesTransferred serialised protobuf bytes both ways over all of the session's streams
  * @param firstTokenNanos  from the call to the first committed token
  * @param elapsedNanos     from the call to the end of generation
+ * @param draftDeadlineMisses rounds whose local draft missed the draft step deadline and went without it
  */
 public record EdgeResult(String text, int[] tokens, FinishReason finishReason, LoopStats stats, int reconnects,
-                         long bytesTransferred, long firstTokenNanos, long elapsedNanos) {
+                         long bytesTransferred, long firstTokenNanos, long elapsedNanos, int draftDeadlineMisses) {
 
     /** Generated tokens per second of wall clock. */
     public double tokensPerSecond() {

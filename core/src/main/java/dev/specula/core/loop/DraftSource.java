@@ -37,6 +37,15 @@ public interface DraftSource extends AutoCloseable {
         return draft;
     }
 
+    /**
+     * Plain steps the source will sit out after the round now being drafted commits, e.g. while it backs off a
+     * drafter that keeps missing its {@link DraftDeadline}: a round it leaves without a draft may ask the verifier
+     * for that many extra plain steps in the same round trip. 0 by default.
+     */
+    default int plainStepsAhead(TokenSequence committed) {
+        return 0;
+    }
+
     /** Releases per-generation resources (KV memory). Idempotent. */
     @Override
     void close();

@@ -15,7 +15,8 @@ import java.util.function.LongSupplier;
  * by {@link PipelineGate}'s rule, without cost to the session) and the loop drafts afresh from the verifier's
  * correction. The committed sequence is exactly the one sequential rounds produce, so it stays lossless.
  *
- * <p>A fresh plain round may carry a burst of extra plain steps ({@link DraftLengthPolicy#extraPlainSteps}); no
+ * <p>A fresh plain round may carry a burst of extra plain steps ({@link DraftLengthPolicy#extraPlainSteps}, or
+ * {@link DraftSource#plainStepsAhead} while a drafter that missed its deadline is backed off); no
  * continuation is chained onto it, since nobody can guess where the burst ends.
  *
  * <p>With depth 1 this is the plain loop without entropy switching. On a link whose round trip is long next to
@@ -155,8 +156,8 @@ public final class PipelinedSpeculationLoop {
             return null;
         }
         // A fresh plain round may ask for a burst of plain steps (never past the budget).
-        int extraSteps = !continuation && k <= 0 && draft.length() == 0
-                ? Math.max(0, Math.min(policy.extraPlainSteps(), budget - 1)) : 0;
+        int extraSteps = !continuation && draft.length() == 0 ? Math.max(0, Math.min(Math.max(
+                k <= 0 ? policy.extraPlainSteps() : 0, drafter.plainStepsAhead(committed)), budget - 1)) : 0;
         return new InFlight(draft, continuation, false, draftNanos, nanoClock.getAsLong(), extraSteps);
     }
 

@@ -16,7 +16,9 @@ import java.util.function.LongSupplier;
  * unverified (entropy-adaptive mode only), in which case those tokens travel to the verifier as unchecked
  * context with the next verification, and a draft committed unverified in full needs no verification at all.
  * When the length policy chooses a plain step it may also ask for {@linkplain DraftLengthPolicy#extraPlainSteps
- * extra plain steps} on the verifier in the same round trip; they commit as that many plain rounds would.
+ * extra plain steps} on the verifier in the same round trip; they commit as that many plain rounds would. So may a
+ * draft source that sits rounds out ({@link DraftSource#plainStepsAhead}, e.g. a {@link DeadlineDraftSource}
+ * backing off a drafter that misses its deadline).
  */
 public final class SpeculationLoop {
     private static final int[] NO_TOKENS = new int[0];
@@ -122,9 +124,10 @@ public final class SpeculationLoop {
                     return null;
                 }
             }
-            // A plain step may come with a burst of further plain steps on the verifier (never past the budget).
-            int extraSteps = k <= 0 && draft.length() == 0 ? Math.max(0, Math.min(policy.extraPlainSteps(),
-                    budget - 1)) : 0;
+            // A plain step may come with a burst of further plain steps on the verifier (never past the budget):
+            // as the policy asks, or as many as a backed-off draft source will sit out.
+            int extraSteps = draft.length() == 0 ? Math.max(0, Math.min(Math.max(k <= 0 ? policy.extraPlainSteps()
+                    : 0, drafter.plainStepsAhead(committed)), budget - 1)) : 0;
             long verifyStart = nanoClock.getAsLong();
             Verdict verdict = extraSteps > 0 ? verifier.verify(unchecked, draft, extraSteps)
                     : verifier.verify(unchecked, draft);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.core.testing.ChiSquare;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,8 +16,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * End to end through {@link SpeculationLoop}: with a context-dependent toy model pair, the joint distribution of
- * the first three generated tokens equals the target's exact joint distribution, for several draft lengths; greedy
- * output equals target-only greedy output for every draft length.
+ * the first three generated tokens equals the target's exact joint distribution, for several draft lengths and with
+ * drafts cut or dropped by the draft step deadline; greedy output equals target-only greedy output for every draft
+ * length.
  */
 class SpeculationLoopLosslessTest {
     private static final int V = ToyLanguageModel.VOCAB;
@@ -34,6 +37,55 @@ class SpeculationLoopLosslessTest {
     void firstThreeTokensFollowTheTargetsJointDistribution(int k, SamplingParams params) {
         long[] counts = sampleFirstThree(k, params, false);
         ChiSquare.assertFits(counts, ToyLanguageModel.exactJointOfFirstThree(params, PROMPT[PROMPT.length - 1]), "k = " + k + ", " + params);
+    }
+
+    /**
+     * The draft deadline changes only how many positions a round proposes: drafts cut short by the pacing rule
+     * (1, 2 or 4 tokens by trial) and rounds whose draft is late (a plain step instead) leave the joint
+     * distribution the target's.
+     */
+    @Test
+    void firstThreeTokensFollowTheTargetsJointDistributionWhenDraftsAreCutOrLate() {
+        SamplingParams base = new SamplingParams(1.2, 0, 1.0, 0L);
+        ToyLanguageModel model = new ToyLanguageModel(base);
+        long deadline = TimeUnit.MILLISECONDS.toNanos(2);
+        long[] counts = new long[V * V * V];
+        int[] misses = {0};
+        long cutRounds = 0;
+        for (int trial = 0; trial < TRIALS; trial++) {
+            SamplingParams params = new SamplingParams(base.temperature(), base.topK(), base.topP(),
+                    77_000_000_007L + trial);
+            boolean lateFirstDraft = trial % 64 == 0;
+            LateDraftSource source = new LateDraftSource(new ToyDraftSource(model), call -> lateFirstDraft && call == 0);
+            long step = deadline * (trial % 4 + 1) / 5;
+            AtomicLong now = new AtomicLong();
+            DraftSource drafter = new DeadlineDraftSource(source, new DraftDeadline(deadline, 2, 2, 4),
+                    new DeadlineListener() {
+                        private boolean released;
+
+                        /** A loaded machine may make any draft late; only the blocked one waits for release. */
+                        @Override
+                        public void missed() {
+                            misses[0]++;
+                            if (lateFirstDraft && !released) {
+                                released = true;
+                                source.release();
+                                source.awaitReturned();
+                            }
+                        }
+                    }, () -> now.addAndGet(step));
+            TokenSequence committed = new TokenSequence(PROMPT);
+            LoopStats stats = new SpeculationLoop(drafter, new ToyVerifierChannel(model, PROMPT, params, false),
+                    new FixedDraftLength(4)).run(committed, params, THREE_TOKENS, tokens -> true).stats();
+            drafter.close();
+            cutRounds += stats.drafts() > 0 && stats.draftTokens() < 2L * stats.drafts() ? 1 : 0;
+            int[] out = committed.generated();
+            counts[(out[0] * V + out[1]) * V + out[2]]++;
+        }
+        assertTrue(misses[0] >= TRIALS / 64, "late drafts: " + misses[0]);
+        assertTrue(cutRounds > TRIALS / 4, "drafts cut short: " + cutRounds);
+        ChiSquare.assertFits(counts, ToyLanguageModel.exactJointOfFirstThree(base, PROMPT[PROMPT.length - 1]),
+                "deadline: cut and late drafts");
     }
 
     /** Power: a verifier that conditions on the wrong token is caught by the same gate. */

@@ -1,5 +1,6 @@
 package dev.specula.drafter.config;
 
+import dev.specula.drafter.engine.DraftSourceDecorator;
 import dev.specula.drafter.engine.DrafterEngine;
 import dev.specula.drafter.engine.VerifierChannels;
 import dev.specula.drafter.metrics.DrafterMetrics;
@@ -44,9 +45,12 @@ public class DrafterConfiguration {
                 target -> channels.createChannel(target, VERIFIER_CHANNEL), MAX_ROUTED_VERIFIERS);
     }
 
+    /** A {@link DraftSourceDecorator} bean, if any, wraps every draft source (fault injection in tests). */
     @Bean(destroyMethod = "close")
-    DrafterEngine drafterEngine(DrafterProperties properties, VerifierChannels verifierChannels) {
-        return new DrafterEngine(properties, verifierChannels);
+    DrafterEngine drafterEngine(DrafterProperties properties, VerifierChannels verifierChannels,
+                                DrafterMetrics metrics, ObjectProvider<DraftSourceDecorator> decorator) {
+        return new DrafterEngine(properties, verifierChannels, metrics.deadlineListener(),
+                decorator.getIfAvailable(() -> DraftSourceDecorator.NONE));
     }
 
     @Bean

@@ -28,13 +28,18 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                           place a request on ({@code DraftGenerateRequest.verifier_endpoint}); empty = only the
  *                           configured channel. Helm sets {@code *} when the router discovers verifiers (the
  *                           drafter accepts traffic from the router alone, by NetworkPolicy).
+ * @param draftStepDeadline  the most a speculation round waits for its draft (default 50 ms; 0 = no deadline): a
+ *                           late round goes to the verifier without a draft, a drafter that keeps missing is backed
+ *                           off for a growing number of tokens (counted in
+ *                           {@code specula_drafter_step_deadline_misses_total})
  */
 @ConfigurationProperties("specula.drafter")
 public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxDraftLength, int maxNewTokensCap,
                                 Duration roundTimeout, int intraOpThreads, @DefaultValue PolicyProperties policy,
                                 @DefaultValue("30s") Duration streamStallTimeout,
                                 @DefaultValue("-1") int cudaDevice,
-                                @DefaultValue List<String> routedVerifiers) {
+                                @DefaultValue List<String> routedVerifiers,
+                                @DefaultValue("50ms") Duration draftStepDeadline) {
 
     public DrafterProperties {
         if (modelPath == null) {
@@ -54,6 +59,9 @@ public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxD
         }
         if (policy == null) {
             policy = PolicyProperties.DEFAULTS;
+        }
+        if (draftStepDeadline == null || draftStepDeadline.isNegative()) {
+            throw new IllegalArgumentException("specula.drafter.draft-step-deadline must be >= 0 (0 = none)");
         }
         routedVerifiers = routedVerifiers == null ? List.of() : List.copyOf(routedVerifiers);
         if (policy.maxDraftLength() > maxDraftLength) {

@@ -5,6 +5,8 @@ import dev.specula.core.draft.AnswerDraftSource;
 import dev.specula.core.draft.HybridDraftSource;
 import dev.specula.core.draft.NgramDraftSource;
 import dev.specula.core.loop.AlwaysVerify;
+import dev.specula.core.loop.DeadlineListener;
+import dev.specula.core.loop.DraftDeadline;
 import dev.specula.core.loop.Draft;
 import dev.specula.core.loop.DraftSource;
 import dev.specula.core.loop.FinishReason;
@@ -49,8 +51,20 @@ public final class DrafterEngine implements AutoCloseable {
     private final VerifierChannels verifierChannels;
     private final int[] stopTokens;
     private final GenerationLimits limits;
+    private final DraftDeadline deadline;
+    private final DeadlineListener deadlineListener;
+    private final DraftSourceDecorator decorator;
 
     public DrafterEngine(DrafterProperties properties, VerifierChannels verifierChannels) {
+        this(properties, verifierChannels, DeadlineListener.NONE, DraftSourceDecorator.NONE);
+    }
+
+    /**
+     * @param deadlineListener hears the draft step deadline's misses (the metrics)
+     * @param decorator        wraps each generation's draft source inside the deadline (fault injection in tests)
+     */
+    public DrafterEngine(DrafterProperties properties, VerifierChannels verifierChannels,
+                         DeadlineListener deadlineListener, DraftSourceDecorator decorator) {
         this.properties = properties;
         this.folder = ModelFolder.open(properties.modelPath());
         this.model = DecoderModel.load(folder,
@@ -59,6 +73,9 @@ public final class DrafterEngine implements AutoCloseable {
         this.stopTokens = folder.generationConfig().eosTokenIds();
         this.limits = new GenerationLimits(model.config().vocabSize(), model.config().maxPositionEmbeddings(),
                 properties.maxNewTokensCap());
+        this.deadline = DraftDeadline.of(properties.draftStepDeadline());
+        this.deadlineListener = deadlineListener;
+        this.decorator = decorator;
     }
 
     /**
@@ -131,7 +148,7 @@ public final class DrafterEngine implements AutoCloseable {
         GrpcVerifierChannel verifier = openVerifier(prompt, params, maxNewTokens, route);
         AnswerDraftSource replay = new AnswerDraftSource(answer, prompt.length);
         DraftSource afterwards = source(plan, ignoreEos);
-        return new Generation(new HybridDraftSource(replay, afterwards, false), verifier,
+        return new Generation(timed(new HybridDraftSource(replay, afterwards, false)), verifier,
                 new EscalationDraftLength(replay, plan.maxDraftLength(), plan.newLengthPolicy()), AlwaysVerify.INSTANCE,
                 stop(maxNewTokens, ignoreEos), plan.draftSource(), plan.lengthMode(), ngramDrafts(afterwards));
     }
@@ -149,8 +166,16 @@ public final class DrafterEngine implements AutoCloseable {
         validate(prompt, maxNewTokens);
         GrpcVerifierChannel verifier = openVerifier(prompt, params, maxNewTokens, route);
         DraftSource source = source(plan, ignoreEos);
-        return new Generation(source, verifier, plan.newLengthPolicy(), switching, stop(maxNewTokens, ignoreEos),
+        return new Generation(timed(source), verifier, plan.newLengthPolicy(), switching, stop(maxNewTokens, ignoreEos),
                 plan.draftSource(), plan.lengthMode(), ngramDrafts(source));
+    }
+
+    /**
+     * {@code source} held to the draft step deadline: a round whose draft is late goes to the verifier without it
+     * (lossless), so a slow or wedged draft model costs about target-only speed instead of stalling the request.
+     */
+    private DraftSource timed(DraftSource source) {
+        return deadline.wrap(decorator.decorate(source), deadlineListener);
     }
 
     /** A fresh draft source of the plan's kind for one generation. */

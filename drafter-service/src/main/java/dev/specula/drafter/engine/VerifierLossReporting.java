@@ -25,8 +25,15 @@ public final class VerifierLossReporting implements VerifierChannel {
 
     @Override
     public Verdict verify(int[] uncheckedContext, Draft draft) {
+        return verify(uncheckedContext, draft, 0);
+    }
+
+    /** Forwards bursts of plain steps too (a backed-off drafter asks for them), reporting losses alike. */
+    @Override
+    public Verdict verify(int[] uncheckedContext, Draft draft, int extraPlainSteps) {
         try {
-            return delegate.verify(uncheckedContext, draft);
+            return extraPlainSteps > 0 ? delegate.verify(uncheckedContext, draft, extraPlainSteps)
+                    : delegate.verify(uncheckedContext, draft);
         } catch (StatusRuntimeException e) {
             if (lost(e.getStatus().getCode())) {
                 throw new VerifierLostException("verifier failed mid-request (" + e.getStatus().getCode() + "): "

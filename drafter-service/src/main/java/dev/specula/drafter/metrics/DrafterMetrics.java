@@ -1,5 +1,6 @@
 package dev.specula.drafter.metrics;
 
+import dev.specula.core.loop.DeadlineListener;
 import dev.specula.core.loop.Draft;
 import dev.specula.core.loop.FinishReason;
 import dev.specula.core.loop.GenerationOutcome;
@@ -33,6 +34,8 @@ public final class DrafterMetrics {
     private final Counter largeModelTokens;
     private final Counter modelSwitches;
     private final Counter ngramDrafts;
+    private final Counter deadlineMisses;
+    private final Counter deadlineSkips;
 
     public DrafterMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -62,6 +65,28 @@ public final class DrafterMetrics {
                 .description("entropy-adaptive hand-overs between the small model and the verifier").register(registry);
         ngramDrafts = Counter.builder("specula_drafter_ngram_drafts")
                 .description("rounds drafted by n-gram lookup (n-gram and hybrid sources)").register(registry);
+        deadlineMisses = Counter.builder("specula_drafter_step_deadline_misses")
+                .description("rounds whose draft missed the draft step deadline (or found the drafter still busy "
+                        + "with a late one) and went to the verifier as a plain step").register(registry);
+        deadlineSkips = Counter.builder("specula_drafter_step_deadline_skipped_rounds")
+                .description("rounds sent without drafting while a drafter that kept missing the deadline is "
+                        + "backed off (a backoff is mostly sent as bursts of plain steps, not rounds)")
+                .register(registry);
+    }
+
+    /** Counts what the draft step deadline does, for every generation. */
+    public DeadlineListener deadlineListener() {
+        return new DeadlineListener() {
+            @Override
+            public void missed() {
+                deadlineMisses.increment();
+            }
+
+            @Override
+            public void skipped() {
+                deadlineSkips.increment();
+            }
+        };
     }
 
     /** What the policies of one loop generation decided. */
@@ -121,6 +146,18 @@ public final class DrafterMetrics {
                 roundDraftLength.record(draft.length());
                 try {
                     return channel.verify(uncheckedContext, draft);
+                } finally {
+                    roundLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+                }
+            }
+
+            /** Forwards bursts of plain steps: without this the wrapped channel would never be asked for one. */
+            @Override
+            public Verdict verify(int[] uncheckedContext, Draft draft, int extraPlainSteps) {
+                long start = System.nanoTime();
+                roundDraftLength.record(draft.length());
+                try {
+                    return channel.verify(uncheckedContext, draft, extraPlainSteps);
                 } finally {
                     roundLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
                 }

@@ -81,6 +81,9 @@ class DrafterGenerateGrpcTest {
                 "specula.drafter.model-path", pair.drafter().toString(),
                 "specula.drafter.max-draft-length", Integer.toString(MAX_DRAFT_LENGTH),
                 "specula.drafter.intra-op-threads", "2",
+                // Seeded replays and exact round shapes hold only with draft lengths that do not depend on the
+                // machine's speed: no draft step deadline (DrafterStepDeadlineGrpcTest tests it).
+                "specula.drafter.draft-step-deadline", "0",
                 "spring.grpc.client.channel.verifier.target", verifier.target()));
         target = DecoderModel.load(pair.verifier(), ExecutionSettings.defaults().withIntraOpThreads(2));
         draft = DecoderModel.load(pair.drafter(), ExecutionSettings.defaults().withIntraOpThreads(2));
