@@ -57,6 +57,8 @@ record (Spring ignores unknown variables silently): deploy-tests' SpringBindingT
   value: {{ $v.config.maxNewTokensCap | quote }}
 - name: SPECULA_DRAFTER_ROUND_TIMEOUT
   value: {{ $v.config.roundTimeout | quote }}
+- name: SPECULA_DRAFTER_DRAFT_STEP_DEADLINE
+  value: {{ $v.config.draftStepDeadline | quote }}
 - name: SPECULA_DRAFTER_INTRA_OP_THREADS
   value: {{ $v.config.intraOpThreads | quote }}
 {{- if eq .Values.router.discovery.mode "kubernetes" }}
