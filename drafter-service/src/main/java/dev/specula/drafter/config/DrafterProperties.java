@@ -28,13 +28,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                           place a request on ({@code DraftGenerateRequest.verifier_endpoint}); empty = only the
  *                           configured channel. Helm sets {@code *} when the router discovers verifiers (the
  *                           drafter accepts traffic from the router alone, by NetworkPolicy).
+ * @param routedVerifierAuthority over TLS, the name a routed verifier's certificate is checked against (a pod
+ *                           address is not in the mesh certificate): the verifiers' Service name; empty = the host
  */
 @ConfigurationProperties("specula.drafter")
 public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxDraftLength, int maxNewTokensCap,
                                 Duration roundTimeout, int intraOpThreads, @DefaultValue PolicyProperties policy,
                                 @DefaultValue("30s") Duration streamStallTimeout,
                                 @DefaultValue("-1") int cudaDevice,
-                                @DefaultValue List<String> routedVerifiers) {
+                                @DefaultValue List<String> routedVerifiers,
+                                @DefaultValue("") String routedVerifierAuthority) {
 
     public DrafterProperties {
         if (modelPath == null) {
@@ -56,6 +59,7 @@ public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxD
             policy = PolicyProperties.DEFAULTS;
         }
         routedVerifiers = routedVerifiers == null ? List.of() : List.copyOf(routedVerifiers);
+        routedVerifierAuthority = routedVerifierAuthority == null ? "" : routedVerifierAuthority;
         if (policy.maxDraftLength() > maxDraftLength) {
             throw new IllegalArgumentException("specula.drafter: policy.max-draft-length must be <= max-draft-length");
         }
