@@ -22,6 +22,9 @@ record (Spring ignores unknown variables silently): deploy-tests' SpringBindingT
   value: {{ $v.config.requestTimeout | quote }}
 - name: SPECULA_ROUTER_FALLBACK_TO_TARGET_ONLY
   value: {{ $v.config.fallbackToTargetOnly | quote }}
+# specula.router.http.max-body-size (the gRPC door's limit, SPRING_GRPC_SERVER_INBOUND_MESSAGE_MAX_SIZE, is the same)
+- name: SPECULA_ROUTER_HTTP_MAX_BODY_SIZE
+  value: {{ $v.config.maxRequestSize | quote }}
 # specula.router.discovery.* (kubernetes: EndpointSlices of this release's drafters and verifiers, ready only)
 - name: SPECULA_ROUTER_DISCOVERY_MODE
   value: {{ $v.discovery.mode | quote }}
@@ -30,6 +33,15 @@ record (Spring ignores unknown variables silently): deploy-tests' SpringBindingT
   value: {{ include "specula.discoverySelector" (dict "root" . "role" "drafter") | quote }}
 - name: SPECULA_ROUTER_DISCOVERY_VERIFIER_SELECTOR
   value: {{ include "specula.discoverySelector" (dict "root" . "role" "verifier") | quote }}
+{{- if .Values.tls.enabled }}
+# Discovered pods are dialed by address over the mesh bundle (channel "default"), their certificate checked
+# against the Service name it carries.
+- name: SPECULA_ROUTER_DISCOVERY_DRAFTER_AUTHORITY
+  value: {{ include "specula.componentName" (dict "root" . "component" "drafter") | quote }}
+- name: SPECULA_ROUTER_DISCOVERY_VERIFIER_AUTHORITY
+  value: {{ include "specula.componentName" (dict "root" . "component" "verifier") | quote }}
+{{ include "specula.defaultChannelTls" . }}
+{{- end }}
 {{- end }}
 - name: SPECULA_ROUTER_DISCOVERY_ZONE
   value: {{ $v.discovery.zone | quote }}
@@ -65,6 +77,12 @@ record (Spring ignores unknown variables silently): deploy-tests' SpringBindingT
 # The router places each request on a verifier pod it discovered; only the router reaches drafters (NetworkPolicy).
 - name: SPECULA_DRAFTER_ROUTED_VERIFIERS
   value: "*"
+{{- if .Values.tls.enabled }}
+# Routed verifiers are pod addresses: dialed over the mesh bundle, checked against the verifier Service name.
+- name: SPECULA_DRAFTER_ROUTED_VERIFIER_AUTHORITY
+  value: {{ include "specula.componentName" (dict "root" . "component" "verifier") | quote }}
+{{ include "specula.defaultChannelTls" . }}
+{{- end }}
 {{- end }}
 # spring.grpc.client.channel.verifier.*
 {{ include "specula.channelEnv" (dict "root" . "channel" "verifier" "target" $verifierTarget) }}

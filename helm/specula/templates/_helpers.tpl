@@ -144,6 +144,14 @@ Pass (dict "root" $ "image" .Values.router.image).
 {{- end }}
 {{- end -}}
 
+{{/* TLS of the unnamed channels a component dials by address (spring.grpc.client.channel.default.*). */}}
+{{- define "specula.defaultChannelTls" -}}
+- name: SPRING_GRPC_CLIENT_CHANNEL_DEFAULT_SSL_ENABLED
+  value: "true"
+- name: SPRING_GRPC_CLIENT_CHANNEL_DEFAULT_SSL_BUNDLE
+  value: specula
+{{- end -}}
+
 {{/*
 The pod template shared by the components.
 Pass (dict "root" $ "component" "verifier" "env" (list of env var maps as YAML text) "grpcProbes" true).
@@ -261,8 +269,14 @@ spec:
         - name: MANAGEMENT_SERVER_PORT
           value: {{ $managementPort | quote }}
         {{- end }}
+        {{- if eq .component "router" }}
+        # The public door: requests only, as large as the HTTP body limit (RELIABILITY.md #17)
+        - name: SPRING_GRPC_SERVER_INBOUND_MESSAGE_MAX_SIZE
+          value: {{ $v.config.maxRequestSize | quote }}
+        {{- else }}
         - name: SPRING_GRPC_SERVER_INBOUND_MESSAGE_MAX_SIZE
           value: {{ $root.Values.channels.maxInboundMessageSize | quote }}
+        {{- end }}
         # Tracing (Spring Boot's management.tracing.* / management.opentelemetry.*): spans of the router, drafters,
         # verifiers and KV store of one request share one trace; nothing is exported without an endpoint.
         - name: MANAGEMENT_TRACING_SAMPLING_PROBABILITY
@@ -282,8 +296,9 @@ spec:
           value: "true"
         - name: SPRING_GRPC_SERVER_SSL_BUNDLE
           value: specula
+        # mTLS on the internal plane; the router's public port has its own policy (RELIABILITY.md #20)
         - name: SPRING_GRPC_SERVER_SSL_CLIENT_AUTH
-          value: {{ $root.Values.tls.clientAuth | quote }}
+          value: {{ ternary $root.Values.tls.router.clientAuth $root.Values.tls.internal.clientAuth (eq .component "router") | quote }}
         {{- end }}
         {{- with .env }}
         {{- . | nindent 8 }}

@@ -57,7 +57,9 @@ class ChartValidationTest {
         "router.config.requestTimeout  | 5 minutes          | /router/config/requestTimeout",
         "verifier.containerPorts.grpc  | 70000              | /verifier/containerPorts/grpc",
         "router.replicaCuont           | 3                  | /router",
-        "tls.clientAuth                | maybe              | /tls/clientAuth",
+        "tls.internal.clientAuth       | maybe              | /tls/internal/clientAuth",
+        "tls.router.clientAuth         | maybe              | /tls/router/clientAuth",
+        "tls.clientAuth                | require            | /tls",
     })
     void schemaRejectsBadValue(String key, String value, String path) {
         assertThatThrownBy(() -> Chart.renderText(Chart.dir(), null, key + "=" + value))

@@ -41,8 +41,12 @@ public class DrafterConfiguration {
     @Bean(destroyMethod = "close")
     VerifierChannels verifierChannels(GrpcChannelFactory channels, ManagedChannel verifierChannel,
                                       DrafterProperties properties) {
+        // Over TLS a routed verifier (a pod address) is checked against the verifiers' Service name.
+        String authority = properties.routedVerifierAuthority();
+        ChannelBuilderOptions routed = authority.isEmpty() ? VERIFIER_CHANNEL : ChannelBuilderOptions.defaults()
+                .withCustomizer((name, builder) -> builder.directExecutor().overrideAuthority(authority));
         return new VerifierChannels(verifierChannel, properties.routedVerifiers(),
-                target -> channels.createChannel(target, VERIFIER_CHANNEL), MAX_ROUTED_VERIFIERS);
+                target -> channels.createChannel(target, routed), MAX_ROUTED_VERIFIERS);
     }
 
     /** A {@link DraftSourceDecorator} bean, if any, wraps every draft source (fault injection in tests). */

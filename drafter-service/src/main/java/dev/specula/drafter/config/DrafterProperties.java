@@ -28,6 +28,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                           place a request on ({@code DraftGenerateRequest.verifier_endpoint}); empty = only the
  *                           configured channel. Helm sets {@code *} when the router discovers verifiers (the
  *                           drafter accepts traffic from the router alone, by NetworkPolicy).
+ * @param routedVerifierAuthority over TLS, the name a routed verifier's certificate is checked against (a pod
+ *                           address is not in the mesh certificate): the verifiers' Service name; empty = the host
  * @param draftStepDeadline  the most a speculation round waits for its draft (default 50 ms; 0 = no deadline): a
  *                           late round goes to the verifier without a draft, a drafter that keeps missing is backed
  *                           off for a growing number of tokens (counted in
@@ -39,6 +41,7 @@ public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxD
                                 @DefaultValue("30s") Duration streamStallTimeout,
                                 @DefaultValue("-1") int cudaDevice,
                                 @DefaultValue List<String> routedVerifiers,
+                                @DefaultValue("") String routedVerifierAuthority,
                                 @DefaultValue("50ms") Duration draftStepDeadline) {
 
     public DrafterProperties {
@@ -64,6 +67,7 @@ public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxD
             throw new IllegalArgumentException("specula.drafter.draft-step-deadline must be >= 0 (0 = none)");
         }
         routedVerifiers = routedVerifiers == null ? List.of() : List.copyOf(routedVerifiers);
+        routedVerifierAuthority = routedVerifierAuthority == null ? "" : routedVerifierAuthority;
         if (policy.maxDraftLength() > maxDraftLength) {
             throw new IllegalArgumentException("specula.drafter: policy.max-draft-length must be <= max-draft-length");
         }

@@ -8,9 +8,9 @@ import dev.specula.core.sampling.SamplingParams;
 import dev.specula.drafter.config.DrafterProperties;
 import dev.specula.drafter.engine.CascadeAnswer;
 import dev.specula.drafter.engine.DrafterEngine;
+import dev.specula.drafter.engine.Generation;
 import dev.specula.drafter.engine.SessionRoute;
 import dev.specula.drafter.engine.VerifierLossReporting;
-import dev.specula.drafter.engine.Generation;
 import dev.specula.drafter.metrics.DrafterMetrics;
 import dev.specula.drafter.tracing.RoundTracing;
 import dev.specula.proto.mapping.PolicyMapping;
@@ -24,6 +24,9 @@ import dev.specula.proto.v1.SpeculationStats;
 import dev.specula.service.error.InvalidRequestException;
 import dev.specula.service.grpc.FlowControlledSender;
 import dev.specula.service.grpc.GenerationStreamer;
+import dev.specula.service.grpc.MalformedFrames;
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -36,7 +39,7 @@ import org.springframework.stereotype.Service;
  * output (or a cascade's unescalated answer), and reports what the policies decided.
  */
 @Service
-public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
+public class DrafterGrpcService implements DrafterGrpc.AsyncService, BindableService {
     private final DrafterEngine engine;
     private final DrafterMetrics metrics;
     private final Duration maxStall;
@@ -145,5 +148,11 @@ public class DrafterGrpcService extends DrafterGrpc.DrafterImplBase {
 
     private static String label(DraftLengthMode lengthMode) {
         return lengthMode.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** A request frame that is not valid protobuf is INVALID_ARGUMENT, never UNKNOWN (RELIABILITY.md #20). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedFrames.refused(DrafterGrpc.bindService(this));
     }
 }

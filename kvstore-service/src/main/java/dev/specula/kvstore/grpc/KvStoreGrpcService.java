@@ -17,6 +17,9 @@ import dev.specula.proto.v1.PutBlocksRequest;
 import dev.specula.proto.v1.PutBlocksResponse;
 import dev.specula.proto.v1.StatsRequest;
 import dev.specula.proto.v1.StatsResponse;
+import dev.specula.service.grpc.MalformedFrames;
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -28,7 +31,7 @@ import org.springframework.stereotype.Service;
  * the client through the StatusMapping bean; the streaming helpers map their own.
  */
 @Service
-public class KvStoreGrpcService extends KvStoreGrpc.KvStoreImplBase {
+public class KvStoreGrpcService implements KvStoreGrpc.AsyncService, BindableService {
 
     private final BlockStore store;
     private final WriterEpochs epochs;
@@ -77,5 +80,11 @@ public class KvStoreGrpcService extends KvStoreGrpc.KvStoreImplBase {
 
     private List<BlockKey> keys(String tenant, List<ByteString> keys) {
         return KvProtoMapper.keys(Tenant.of(tenant), keys, store.limits());
+    }
+
+    /** A request frame that is not valid protobuf is INVALID_ARGUMENT, never UNKNOWN (RELIABILITY.md #20). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedFrames.refused(KvStoreGrpc.bindService(this));
     }
 }

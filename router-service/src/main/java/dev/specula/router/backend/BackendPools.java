@@ -5,6 +5,7 @@ import dev.specula.router.discovery.EndpointSource;
 import dev.specula.router.discovery.KubernetesEndpoints;
 import dev.specula.router.discovery.StaticEndpoints;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.grpc.ManagedChannel;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.ClientBuilder;
 import java.io.IOException;
@@ -14,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import org.springframework.grpc.client.ChannelBuilderOptions;
 import org.springframework.grpc.client.GrpcChannelFactory;
 
 /**
@@ -48,26 +51,44 @@ public final class BackendPools implements AutoCloseable {
             ApiClient client = inCluster();
             String namespace = discovery.namespace().isEmpty() ? podNamespace() : discovery.namespace();
             drafters = watched("drafter", new KubernetesEndpoints(client, namespace, discovery.drafterSelector(),
-                    discovery.portName(), discovery.resync()), channels, breakers, sources);
+                    discovery.portName(), discovery.resync()), dialer(channels, discovery.drafterAuthority()), breakers,
+                    sources);
             verifiers = watched("verifier", new KubernetesEndpoints(client, namespace, discovery.verifierSelector(),
-                    discovery.portName(), discovery.resync()), channels, breakers, sources);
+                    discovery.portName(), discovery.resync()), dialer(channels, discovery.verifierAuthority()), breakers,
+                    sources);
         } else {
             drafters = discovery.drafters().isEmpty()
                     ? BackendPool.ofChannel("drafter", channels.createChannel("drafter"), breakers)
-                    : watched("drafter", StaticEndpoints.parse(discovery.drafters()), channels, breakers, sources);
+                    : watched("drafter", StaticEndpoints.parse(discovery.drafters()),
+                            dialer(channels, discovery.drafterAuthority()), breakers, sources);
             verifiers = discovery.verifiers().isEmpty()
                     ? BackendPool.ofChannel("verifier", channels.createChannel("verifier"), breakers)
-                    : watched("verifier", StaticEndpoints.parse(discovery.verifiers()), channels, breakers, sources);
+                    : watched("verifier", StaticEndpoints.parse(discovery.verifiers()),
+                            dialer(channels, discovery.verifierAuthority()), breakers, sources);
         }
         return new BackendPools(drafters, verifiers, sources, discovery);
     }
 
-    private static BackendPool watched(String role, EndpointSource source, GrpcChannelFactory channels,
+    private static BackendPool watched(String role, EndpointSource source, Function<String, ManagedChannel> dial,
                                        CircuitBreakerRegistry breakers, List<EndpointSource> sources) {
-        BackendPool pool = new BackendPool(role, channels::createChannel, breakers);
+        BackendPool pool = new BackendPool(role, dial, breakers);
         source.start(pool::update);
         sources.add(source);
         return pool;
+    }
+
+    /**
+     * Dials host:port with the factory's settings for unnamed channels ({@code spring.grpc.client.channel.default.*},
+     * TLS included). Pod addresses are not in the mesh certificate, so over TLS the certificate is checked against
+     * {@code authority} (the role's Service name) when one is set.
+     */
+    private static Function<String, ManagedChannel> dialer(GrpcChannelFactory channels, String authority) {
+        if (authority.isEmpty()) {
+            return channels::createChannel;
+        }
+        ChannelBuilderOptions options = ChannelBuilderOptions.defaults()
+                .withCustomizer((target, builder) -> builder.overrideAuthority(authority));
+        return address -> channels.createChannel(address, options);
     }
 
     /** The in-cluster client (service account token and CA), with no read timeout so watches can idle. */

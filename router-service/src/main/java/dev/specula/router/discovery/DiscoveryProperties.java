@@ -22,6 +22,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param probeTimeout        deadline of one health check
  * @param affinityMaxInFlight a conversation goes to the verifier that holds its prefix unless that verifier
  *                            already runs this many of the router's requests; then the least loaded one
+ * @param drafterAuthority    over TLS, the name the drafters' certificate is checked against when the router dials
+ *                            a discovered or listed endpoint (an address the certificate does not name): their
+ *                            Service name, which the mesh certificate carries; empty = the endpoint's host
+ * @param verifierAuthority   the same for the verifiers
  */
 public record DiscoveryProperties(@DefaultValue("static") String mode, @DefaultValue List<String> drafters,
                                   @DefaultValue List<String> verifiers, @DefaultValue("") String namespace,
@@ -30,11 +34,13 @@ public record DiscoveryProperties(@DefaultValue("static") String mode, @DefaultV
                                   @DefaultValue("grpc") String portName, @DefaultValue("5m") Duration resync,
                                   @DefaultValue("") String zone, @DefaultValue("2s") Duration probeInterval,
                                   @DefaultValue("1s") Duration probeTimeout,
-                                  @DefaultValue("8") int affinityMaxInFlight) {
+                                  @DefaultValue("8") int affinityMaxInFlight,
+                                  @DefaultValue("") String drafterAuthority,
+                                  @DefaultValue("") String verifierAuthority) {
 
     public static final DiscoveryProperties DEFAULTS = new DiscoveryProperties("static", List.of(), List.of(), "",
             "app.kubernetes.io/component=drafter", "app.kubernetes.io/component=verifier", "grpc",
-            Duration.ofMinutes(5), "", Duration.ofSeconds(2), Duration.ofSeconds(1), 8);
+            Duration.ofMinutes(5), "", Duration.ofSeconds(2), Duration.ofSeconds(1), 8, "", "");
 
     public DiscoveryProperties {
         if (!mode.equals("static") && !mode.equals("kubernetes")) {
@@ -42,6 +48,8 @@ public record DiscoveryProperties(@DefaultValue("static") String mode, @DefaultV
         }
         drafters = drafters == null ? List.of() : List.copyOf(drafters);
         verifiers = verifiers == null ? List.of() : List.copyOf(verifiers);
+        drafterAuthority = drafterAuthority == null ? "" : drafterAuthority;
+        verifierAuthority = verifierAuthority == null ? "" : verifierAuthority;
         if (probeInterval.isNegative() || probeInterval.isZero() || probeTimeout.isNegative()
                 || probeTimeout.isZero() || affinityMaxInFlight < 1) {
             throw new IllegalArgumentException("specula.router.discovery: probe-interval and probe-timeout must be "

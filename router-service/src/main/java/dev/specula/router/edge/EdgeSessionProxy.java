@@ -5,6 +5,9 @@ import dev.specula.proto.v1.SessionResponse;
 import dev.specula.proto.v1.VerifierGrpc;
 import dev.specula.router.auth.GrpcAuthInterceptor;
 import dev.specula.router.backend.MeshBackends;
+import dev.specula.service.grpc.MalformedFrames;
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import org.springframework.stereotype.Service;
@@ -17,7 +20,7 @@ import org.springframework.stereotype.Service;
  * on {@code Router/Generate}; {@code Verifier/Generate} is not offered here.
  */
 @Service
-public class EdgeSessionProxy extends VerifierGrpc.VerifierImplBase {
+public class EdgeSessionProxy implements VerifierGrpc.AsyncService, BindableService {
     private final MeshBackends backends;
 
     public EdgeSessionProxy(MeshBackends backends) {
@@ -29,5 +32,11 @@ public class EdgeSessionProxy extends VerifierGrpc.VerifierImplBase {
         // Called inside the edge call's gRPC context: the verifier call inherits its deadline and cancellation.
         return new ProxiedSession((ServerCallStreamObserver<SessionResponse>) responses, backends.verifier(),
                 GrpcAuthInterceptor.currentTenant());
+    }
+
+    /** A request frame that is not valid protobuf is INVALID_ARGUMENT, never UNKNOWN (RELIABILITY.md #20). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedFrames.refused(VerifierGrpc.bindService(this));
     }
 }

@@ -14,19 +14,23 @@ import dev.specula.proto.v1.TokenChunk;
 import dev.specula.router.admission.Admission;
 import dev.specula.router.admission.TenantQuotaExceededException;
 import dev.specula.router.auth.GrpcAuthInterceptor;
+import dev.specula.router.config.RouterProperties;
 import dev.specula.router.plan.Chunk;
 import dev.specula.router.plan.Completion;
+import dev.specula.router.plan.GenerationInput;
 import dev.specula.router.plan.GenerationRequest;
 import dev.specula.router.plan.GenerationService;
 import dev.specula.router.plan.GenerationSink;
-import dev.specula.router.config.RouterProperties;
 import dev.specula.router.plan.GenerationStats;
 import dev.specula.router.plan.PolicyPlanner;
 import dev.specula.router.plan.RequestMode;
 import dev.specula.router.plan.RequestValidator;
 import dev.specula.router.plan.SideChannelGuard;
 import dev.specula.service.grpc.FlowControlledSender;
+import dev.specula.service.grpc.MalformedFrames;
+import io.grpc.BindableService;
 import io.grpc.Metadata;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -36,7 +40,7 @@ import org.springframework.stereotype.Service;
 
 /** gRPC front door: maps the request, runs the shared generation path, maps chunks and the summary. */
 @Service
-public class RouterGrpcService extends RouterGrpc.RouterImplBase {
+public class RouterGrpcService implements RouterGrpc.AsyncService, BindableService {
     private final RequestValidator validator;
     /** Acceptance figures in the summary (off when tenants share the router: they fingerprint prompts). */
     private final boolean exposeStats;
@@ -58,9 +62,7 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
     @Override
     public void generate(GenerateRequest request, StreamObserver<GenerateEvent> responses) {
         var out = new FlowControlledSender<>((ServerCallStreamObserver<GenerateEvent>) responses, maxStall);
-        var planned = validator.validate(request.getPrompt(), mode(request.getMode()), request.getMaxTokens(),
-                ProtoMapping.sampling(request.getSampling()), request.getDraftLength(), request.getIgnoreEos())
-                .withTenant(GrpcAuthInterceptor.currentTenant());
+        var planned = validator.validate(input(request));
         planned = planned.withPlan(planner.plan(request.getPolicy(), planned.draftLength()));
         Admission.Permit slot;
         try {
@@ -94,6 +96,25 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
                 out.complete();
             }
         });
+    }
+
+    /**
+     * The proto request as the validator's raw fields, so both front doors go through the same checks. Proto3
+     * defaults keep their documented meaning: max_tokens 0 is sent as 0 (and refused), temperature 0 is greedy,
+     * top_p 0 is unset (1), and the seed is always the given one (0 included), so a gRPC replay stays reproducible.
+     */
+    private static GenerationInput input(GenerateRequest request) {
+        dev.specula.proto.v1.SamplingParams sampling = request.getSampling();
+        return GenerationInput.text(request.getPrompt())
+                .mode(mode(request.getMode()))
+                .maxTokens(request.getMaxTokens(), "max_tokens")
+                .temperature(sampling.getTemperature())
+                .topP(sampling.getTopP() == 0.0 ? null : sampling.getTopP())
+                .topK(sampling.getTopK())
+                .seed(sampling.getSeed())
+                .draftLength(request.getDraftLength())
+                .ignoreEos(request.getIgnoreEos())
+                .tenant(GrpcAuthInterceptor.currentTenant());
     }
 
     private static RequestMode mode(Mode mode) {
@@ -148,5 +169,11 @@ public class RouterGrpcService extends RouterGrpc.RouterImplBase {
             }
         }
         return summary.build();
+    }
+
+    /** A request frame that is not valid protobuf is INVALID_ARGUMENT, never UNKNOWN (RELIABILITY.md #20). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedFrames.refused(RouterGrpc.bindService(this));
     }
 }

@@ -9,9 +9,9 @@ import java.util.Locale;
 
 /**
  * Turns a front door's raw fields into a {@link GenerationRequest}, or refuses it with a message naming the
- * field. Runs before anything is allocated on a backend. The one validator of the router: the gRPC front door
- * uses {@link #validate(String, RequestMode, int, SamplingParams, int, boolean)}, the HTTP API the richer
- * {@link #validate(GenerationInput)}; both end in the same checks.
+ * field. Runs before anything is allocated on a backend. The one validator of the router: the HTTP API and the
+ * gRPC front door both hand their raw fields to {@link #validate(GenerationInput)}, so the two cannot drift
+ * (RELIABILITY.md #17, B5).
  *
  * <p>Parameters the mesh cannot honour losslessly yet are refused (400) unless they hold their neutral value,
  * rather than silently ignored: {@code min_p} (0), {@code repetition_penalty} (1), {@code presence_penalty} and
@@ -44,23 +44,10 @@ public final class RequestValidator {
         this.maxPromptTokens = Math.min(maxPromptTokens, limits.contextLength());
     }
 
-    public GenerationRequest validate(String prompt, RequestMode mode, int maxTokens, SamplingParams sampling,
-                                      int draftLength, boolean ignoreEos) {
-        if (prompt == null || prompt.isEmpty()) {
-            throw new InvalidParameterException("prompt", "prompt is empty");
-        }
-        if (mode == null) {
-            throw new InvalidParameterException("mode", "unknown mode: use " + modeNames());
-        }
-        int k = draftLength(draftLength);
-        int[] tokens = tokenizer.encode(prompt);
-        checkPrompt(tokens);
-        checkMaxTokens(tokens, maxTokens, "max_tokens");
-        limits.check(tokens, maxTokens);
-        return new GenerationRequest(tokens, mode, maxTokens, sampling, k, ignoreEos);
-    }
-
-    /** The HTTP API's fields (OpenAI names in the messages), defaults applied as vLLM applies them. */
+    /**
+     * A front door's fields (OpenAI names in the messages), defaults applied as vLLM applies them. Both doors call
+     * this: the HTTP API with the JSON body's fields, the gRPC door with the proto's (RouterGrpcService#input).
+     */
     public GenerationRequest validate(GenerationInput in) {
         if (in.mode == null) {
             throw new InvalidParameterException("mode", "unknown mode: use " + modeNames());

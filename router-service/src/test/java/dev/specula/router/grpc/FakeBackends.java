@@ -10,9 +10,12 @@ import dev.specula.proto.v1.VerifierGrpc;
 import io.grpc.Context;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -42,8 +45,21 @@ final class FakeBackends implements AutoCloseable {
     private final Server server;
 
     FakeBackends() throws IOException {
+        this(null);
+    }
+
+    /** @param tls the server's TLS (with client certificates required, for mTLS), or null for plaintext */
+    FakeBackends(SslContext tls) throws IOException {
         reset();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
+        if (tls != null) {
+            // Backends on a TLS mesh are also probed over it: both roles report SERVING.
+            HealthStatusManager health = new HealthStatusManager();
+            health.setStatus("drafter", HealthCheckResponse.ServingStatus.SERVING);
+            health.setStatus("verifier", HealthCheckResponse.ServingStatus.SERVING);
+            builder.sslContext(tls).addService(health.getHealthService());
+        }
+        server = builder
                 .addService(new DrafterGrpc.DrafterImplBase() {
                     @Override
                     public void generate(DraftGenerateRequest request, StreamObserver<GenerateEvent> out) {
@@ -59,6 +75,11 @@ final class FakeBackends implements AutoCloseable {
                     }
                 })
                 .build().start();
+    }
+
+    /** {@code 127.0.0.1:<port>}: where both fakes answer, as an endpoint list names it. */
+    String address() {
+        return "127.0.0.1:" + server.getPort();
     }
 
     /** {@code static://127.0.0.1:<port>}: where both fakes answer. */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.within;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnknownFieldSet;
 import dev.specula.proto.v1.DraftGenerateRequest;
 import dev.specula.proto.v1.FinishReason;
 import dev.specula.proto.v1.GenerateEvent;
@@ -22,6 +24,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,6 +42,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.grpc.server.lifecycle.GrpcServerLifecycle;
 
 /**
  * The router application over its in-process server, in front of scripted drafter and verifier fakes on a
@@ -273,6 +277,88 @@ class RouterGrpcServiceTest {
         assertThat(overCap.getStatus().getDescription()).contains("1.." + CAP);
         assertThat(backends.drafterRequests).isEmpty();
         assertThat(backends.verifierRequests).isEmpty();
+    }
+
+    /**
+     * The gRPC door's sampling and draft checks are the HTTP door's (one RequestValidator): the same message for the
+     * same field, INVALID_ARGUMENT before any backend is called, and the next valid request is served.
+     */
+    @Test
+    void invalidSamplingIsRefusedByTheSharedValidatorAndTheNextRequestIsServed() {
+        List<GenerateRequest> invalid = List.of(
+                request(Mode.MODE_SPECULATIVE).setSampling(SAMPLING.toBuilder().setTemperature(-1)).build(),
+                request(Mode.MODE_SPECULATIVE).setSampling(SAMPLING.toBuilder().setTemperature(Double.NaN)).build(),
+                request(Mode.MODE_SPECULATIVE).setSampling(SAMPLING.toBuilder().setTopP(1.5)).build(),
+                request(Mode.MODE_SPECULATIVE).setSampling(SAMPLING.toBuilder().setTopK(-2)).build(),
+                request(Mode.MODE_SPECULATIVE).setDraftLength(99).build(),
+                request(Mode.MODE_SPECULATIVE).setMaxTokens(0).build(),
+                request(Mode.MODE_SPECULATIVE).setPrompt("").build());
+        List<String> messages = List.of("temperature must be a finite number >= 0", "temperature must be",
+                "top_p must be in (0, 1]", "top_k must be -1 or 0 (disabled) or >= 1", "draft_length must be in 1..",
+                "max_tokens must be in 1.." + CAP, "prompt is empty");
+        for (int i = 0; i < invalid.size(); i++) {
+            GenerateRequest request = invalid.get(i);
+            StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
+                    () -> generate(request));
+            assertThat(refused).as("request %d", i).isNotNull();
+            assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(refused.getStatus().getDescription()).contains(messages.get(i));
+            assertThat(backends.drafterRequests).as("nothing reaches a backend").isEmpty();
+
+            assertServedAfterARefusal();
+        }
+    }
+
+    /** Above 2 MiB (the HTTP body limit) a request is refused before it is parsed, on a real TCP port. */
+    @Test
+    void aMessageAboveTheTwoMebibyteLimitIsRefusedAndTheNextRequestIsServed() throws Exception {
+        int port = router.getBeansOfType(GrpcServerLifecycle.class).values().stream()
+                .mapToInt(GrpcServerLifecycle::getPort).filter(p -> p > 0).findFirst().orElseThrow();
+        ManagedChannel tcp = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        try {
+            StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, () ->
+                    RouterGrpc.newBlockingStub(tcp).withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .generate(padded(2 * 1024 * 1024 + 1)).next());
+            assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            assertThat(backends.drafterRequests).isEmpty();
+
+            // Just under the limit the same request is read (the padding is an unknown field) and served.
+            backends.drafter = FakeBackends.stream(List.of(slice(0, 3)), summary(Mode.MODE_SPECULATIVE, 3));
+            List<GenerateEvent> nearLimit = new ArrayList<>();
+            RouterGrpc.newBlockingStub(tcp).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .generate(padded(2 * 1024 * 1024 - 1024)).forEachRemaining(nearLimit::add);
+            assertThat(text(nearLimit)).isEqualTo("caf");
+            backends.reset();
+
+            backends.drafter = FakeBackends.stream(List.of(slice(0, 3)), summary(Mode.MODE_SPECULATIVE, 3));
+            List<GenerateEvent> events = new ArrayList<>();
+            RouterGrpc.newBlockingStub(tcp).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .generate(request(Mode.MODE_SPECULATIVE).build()).forEachRemaining(events::add);
+            assertThat(text(events)).isEqualTo("caf");
+        } finally {
+            tcp.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A valid request grown to {@code bytes} on the wire by an unknown field the router parses and ignores. */
+    private static GenerateRequest padded(int bytes) {
+        GenerateRequest request = request(Mode.MODE_SPECULATIVE).build();
+        // tag of field 999 (2 bytes) + a 3-byte length: exact for the sizes used here (16 KiB to 2 MiB)
+        int padding = bytes - request.getSerializedSize() - 2 - 3;
+        UnknownFieldSet.Field field = UnknownFieldSet.Field.newBuilder()
+                .addLengthDelimited(ByteString.copyFrom(new byte[padding])).build();
+        GenerateRequest grown = request.toBuilder()
+                .setUnknownFields(UnknownFieldSet.newBuilder().addField(999, field).build()).build();
+        assertThat(grown.getSerializedSize()).isEqualTo(bytes);
+        return grown;
+    }
+
+    private void assertServedAfterARefusal() {
+        backends.reset();
+        backends.drafter = FakeBackends.stream(List.of(slice(0, 3)), summary(Mode.MODE_SPECULATIVE, 3));
+        assertThat(text(generate(request(Mode.MODE_SPECULATIVE).build()))).isEqualTo("caf");
+        assertThat(backends.drafterRequests).hasSize(1);
+        backends.reset();
     }
 
     private List<GenerateEvent> generate(GenerateRequest request) {

@@ -356,6 +356,36 @@ class OpenAiApiTest {
         assertThat(Http.json(unknownPath.body()).at("/error/message").isString()).isTrue();
     }
 
+    /**
+     * A refusal leaves nothing behind (B5): each rejected request (bad JSON, wrong type, 413, unsupported and
+     * out-of-range parameters, a context overflow) is followed at once by a valid one that is served in full.
+     */
+    @Test
+    void everyRejectedRequestIsFollowedByAValidOneThatSucceeds() {
+        List<String[]> rejected = List.of(
+                new String[] {"{not json", "application/json", "400"},
+                new String[] {"{\"prompt\":\"x\"}", "text/plain", "415"},
+                new String[] {"{\"prompt\":\"" + "a".repeat(2 * 1024 * 1024 + 10) + "\"}", "application/json", "413"},
+                new String[] {"{\"prompt\":\"x\",\"max_tokens\":100000}", "application/json", "400"},
+                new String[] {"{\"prompt\":\"x\",\"temperature\":-1}", "application/json", "400"},
+                new String[] {"{\"prompt\":\"x\",\"top_p\":1.5}", "application/json", "400"},
+                new String[] {"{\"prompt\":\"x\",\"repetition_penalty\":1.2}", "application/json", "400"},
+                new String[] {"{\"prompt\":\"x\",\"stop\":[\"\"]}", "application/json", "400"},
+                new String[] {"{\"prompt\":\"" + "a".repeat(2100) + "\"}", "application/json", "400"},
+                new String[] {"{\"prompt\":\"x\",\"model\":\"gpt-4\"}", "application/json", "404"});
+        for (String[] request : rejected) {
+            HttpResponse<String> refused = http().post("/v1/completions", request[0], "Content-Type", request[1]);
+            assertThat(refused.statusCode()).as("%.80s", request[0]).isEqualTo(Integer.parseInt(request[2]));
+            assertThat(MESH.draftRequests).as("a refusal reaches no backend").isEmpty();
+
+            HttpResponse<String> served = http().post("/v1/completions",
+                    "{\"model\":\"test-tiny\",\"prompt\":\"Say hello\",\"max_tokens\":100,\"temperature\":0}");
+            assertThat(served.statusCode()).as("after %.80s: %s", request[0], served.body()).isEqualTo(200);
+            assertThat(Http.json(served.body()).at("/choices/0/text").stringValue()).isEqualTo(OUTPUT);
+            MESH.reset(TOKENIZER.encode(OUTPUT));
+        }
+    }
+
     @Test
     void modelsListTheServedModel() {
         HttpResponse<String> response = http().get("/v1/models");

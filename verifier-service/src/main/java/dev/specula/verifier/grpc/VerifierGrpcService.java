@@ -7,6 +7,7 @@ import dev.specula.core.loop.GenerationOutcome;
 import dev.specula.core.loop.NoDrafts;
 import dev.specula.core.policy.SpeculationPlan;
 import dev.specula.proto.mapping.PolicyMapping;
+import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.DraftSourceKind;
 import dev.specula.proto.v1.GenerateEvent;
 import dev.specula.proto.v1.LoadReport;
@@ -16,14 +17,16 @@ import dev.specula.proto.v1.SessionRequest;
 import dev.specula.proto.v1.SessionResponse;
 import dev.specula.proto.v1.TargetGenerateRequest;
 import dev.specula.proto.v1.VerifierGrpc;
+import dev.specula.runtime.engine.ServingEngine;
 import dev.specula.service.grpc.FlowControlledSender;
 import dev.specula.service.grpc.GenerationStreamer;
-import dev.specula.proto.mapping.ProtoMapping;
+import dev.specula.service.grpc.MalformedFrames;
 import dev.specula.verifier.config.VerifierProperties;
 import dev.specula.verifier.engine.ActiveSession;
 import dev.specula.verifier.engine.VerifierEngine;
-import dev.specula.runtime.engine.ServingEngine;
 import dev.specula.verifier.metrics.VerifierMetrics;
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -33,7 +36,7 @@ import org.springframework.stereotype.Service;
 
 /** gRPC edge of the verifier: maps messages, calls the engine, maps results. */
 @Service
-public class VerifierGrpcService extends VerifierGrpc.VerifierImplBase {
+public class VerifierGrpcService implements VerifierGrpc.AsyncService, BindableService {
     private final VerifierEngine engine;
     private final VerifierMetrics metrics;
     private final Duration sessionIdleTimeout;
@@ -102,5 +105,11 @@ public class VerifierGrpcService extends VerifierGrpc.VerifierImplBase {
                 metrics.recordTargetOnly(outcome);
             }
         }
+    }
+
+    /** A request frame that is not valid protobuf is INVALID_ARGUMENT, never UNKNOWN (RELIABILITY.md #20). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedFrames.refused(VerifierGrpc.bindService(this));
     }
 }
