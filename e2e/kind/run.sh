@@ -99,12 +99,14 @@ log "helm test"
 helm --kube-context "$CONTEXT" test "$RELEASE" --namespace "$NAMESPACE" --logs
 
 log "smoke test through the router"
-kc -n "$NAMESPACE" port-forward "svc/$RELEASE-router" 18000:8000 19090:9090 >/dev/null 2>&1 &
+kc -n "$NAMESPACE" port-forward "svc/$RELEASE-router" 18000:8000 19090:9090 18081:8081 >/dev/null 2>&1 &
 PF=$!
 trap 'kill $PF 2>/dev/null || true' EXIT
-for _ in $(seq 1 30); do curl -sf http://127.0.0.1:18000/actuator/health/readiness >/dev/null && break; sleep 1; done
-curl -sf http://127.0.0.1:18000/actuator/health/readiness | grep -q '"UP"'
-curl -sf http://127.0.0.1:18000/actuator/prometheus | grep -q '^specula_router_' \
+# Actuator is on the router's management port (router.containerPorts.management), not on the OpenAI port.
+for _ in $(seq 1 30); do curl -sf http://127.0.0.1:18081/actuator/health/readiness >/dev/null && break; sleep 1; done
+curl -sf http://127.0.0.1:18081/actuator/health/readiness | grep -q '"UP"'
+[[ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18000/actuator/health)" == 404 ]]
+curl -sf http://127.0.0.1:18081/actuator/prometheus | grep -q '^specula_router_' \
   || echo "note: no specula_router_ series yet (they appear after the first request)"
 if command -v grpcurl >/dev/null; then
   out="$(grpcurl -plaintext -max-time 120 \

@@ -12,16 +12,15 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code router.containerPorts.management} takes Actuator off the public OpenAI port (RELIABILITY.md #22, B9):
+ * {@code router.containerPorts.management} keeps Actuator off the public OpenAI port (RELIABILITY.md #22, B9):
  * Spring gets {@code management.server.port}, and the probes, the Service and the metrics scraping follow it.
- * Unset, nothing changes.
+ * It is on by default (8081); 0 leaves Actuator on the HTTP port.
  */
 class ManagementPortTest {
 
     @Test
-    void aManagementPortMovesProbesServiceAndScrapingOffTheInferencePort() {
-        Manifests rendered = Chart.render(null, "router.containerPorts.management=8081",
-                "metrics.serviceMonitor.enabled=true");
+    void byDefaultActuatorHasItsOwnPortAndProbesServiceAndScrapingFollowIt() {
+        Manifests rendered = Chart.render(null, "metrics.serviceMonitor.enabled=true");
         V1Container router = rendered.container("router");
 
         assertThat(Manifests.env(router, "MANAGEMENT_SERVER_PORT")).isEqualTo("8081");
@@ -40,7 +39,8 @@ class ManagementPortTest {
 
     @Test
     void withoutItActuatorStaysOnTheHttpPort() {
-        Manifests rendered = Chart.render(null, "metrics.serviceMonitor.enabled=true");
+        Manifests rendered = Chart.render(null, "router.containerPorts.management=0",
+                "metrics.serviceMonitor.enabled=true");
         V1Container router = rendered.container("router");
 
         assertThat(router.getEnv()).extracting(V1EnvVar::getName).doesNotContain("MANAGEMENT_SERVER_PORT");
