@@ -12,17 +12,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
- * A draft source held to a {@link DraftDeadline}. The draft runs on a worker thread and the loop waits for it at
- * most the deadline, because a single draft-model step may itself hang. A draft that is late is given up on: the
- * round gets {@link Draft#EMPTY} (a plain step, lossless), and the round's stop rule ends the late draft at its
- * next token. A drafter that is slow but moving stops itself in time: its stop rule ends the draft before a
- * next step that, at the pace of its steps so far, would end past the deadline, so the round gets the tokens
- * drafted so far.
+ * A draft source held to a {@link DraftDeadline}. While the drafter keeps its deadline, drafts run on the loop's own
+ * thread: handing every draft to a worker and waiting for it cost a lone generation 5-8% of its tokens/s through the
+ * mesh (two thread wake-ups per round). There a drafter that is slow but moving stops itself in time: its stop rule
+ * ends the draft before a next step that, at the pace of its steps so far, would end past the deadline, and the
+ * round gets the tokens drafted so far. A draft that nevertheless ends late (one step that stalled) is still used,
+ * since its time is spent, but counts as a miss and makes the source guarded.
+ *
+ * <p>Guarded, drafts run on a worker thread and the loop waits for each at most the deadline, because a single
+ * draft-model step may itself hang. A draft that is late is given up on: the round gets {@link Draft#EMPTY} (a plain
+ * step, lossless), and the round's stop rule ends the late draft at its next token. After
+ * {@value #ON_TIME_TO_TRUST} drafts in a row in time, drafts run on the loop's thread again.
  *
  * <p>One draft at a time: while a late draft still runs, rounds go without (it counts as another miss) rather
  * than drafting concurrently on the same state. The next draft re-synchronises the source with the committed
- * tokens as after any rejection ({@link DraftSource}'s contract), so a late draft leaves nothing behind. The
- * source sees a copy of the committed tokens, since the loop keeps committing while a late draft runs.
+ * tokens as after any rejection ({@link DraftSource}'s contract), so a late draft leaves nothing behind. A worker's
+ * draft sees a copy of the committed tokens, since the loop keeps committing while a late draft runs.
  *
  * <p>After {@link DraftDeadline#missesBeforeBackoff} misses in a row the source drafts nothing until a number of
  * tokens have committed ({@link #plainStepsAhead}, which the loops fold into bursts of plain steps), then probes
@@ -33,6 +38,9 @@ import java.util.function.LongSupplier;
  */
 public final class DeadlineDraftSource implements DraftSource {
     private static final ExecutorService WORKERS = Executors.newCachedThreadPool(new DaemonThreads());
+    /** Drafts in time in a row after which a guarded source drafts on the loop's thread again. */
+    static final int ON_TIME_TO_TRUST = 8;
+    private static final AtomicBoolean NEVER_GIVEN_UP = new AtomicBoolean();
 
     private final DraftSource source;
     private final DraftDeadline deadline;
@@ -45,10 +53,22 @@ public final class DeadlineDraftSource implements DraftSource {
     /** The committed length below which the source does not draft (backoff); 0 when not backing off. */
     private long draftAgainAt;
     private boolean closed;
+    /** Drafts run on a worker the loop waits for at most the deadline (after a late draft). */
+    private boolean guarded;
+    private int onTimeInARow;
 
-    /** @param nanoClock for the stop rule's pacing (the wait itself is in real time) */
+    /**
+     * @param nanoClock for the stop rule's pacing and for telling whether a draft on the loop's thread was late (a
+     *                  guarded wait is in real time)
+     */
     public DeadlineDraftSource(DraftSource source, DraftDeadline deadline, DeadlineListener listener,
                                LongSupplier nanoClock) {
+        this(source, deadline, listener, nanoClock, false);
+    }
+
+    /** @param guarded start with drafts on the worker, as after a late draft */
+    DeadlineDraftSource(DraftSource source, DraftDeadline deadline, DeadlineListener listener,
+                        LongSupplier nanoClock, boolean guarded) {
         if (!deadline.enabled()) {
             throw new IllegalArgumentException("the deadline is off: use the source itself");
         }
@@ -57,6 +77,7 @@ public final class DeadlineDraftSource implements DraftSource {
         this.listener = listener;
         this.nanoClock = nanoClock;
         this.nextBackoffTokens = deadline.firstBackoffTokens();
+        this.guarded = guarded;
     }
 
     @Override
@@ -77,6 +98,9 @@ public final class DeadlineDraftSource implements DraftSource {
             return missed(committed);
         }
         late = null;
+        if (!guarded) {
+            return onThisThread(committed, maxTokens, params, stop);
+        }
         TokenSequence snapshot = snapshot(committed);
         AtomicBoolean givenUp = new AtomicBoolean();
         DraftStopRule paced = new PacedStopRule(stop, givenUp, nanoClock.getAsLong());
@@ -84,9 +108,10 @@ public final class DeadlineDraftSource implements DraftSource {
                 () -> source.draft(snapshot, maxTokens, params, paced), WORKERS);
         try {
             Draft draft = running.get(deadline.deadlineNanos(), TimeUnit.NANOSECONDS);
-            missesInARow = 0;
-            nextBackoffTokens = deadline.firstBackoffTokens();
-            draftAgainAt = 0;
+            inTime();
+            if (++onTimeInARow >= ON_TIME_TO_TRUST) {
+                guarded = false;
+            }
             return draft;
         } catch (TimeoutException e) {
             givenUp.set(true);
@@ -106,6 +131,33 @@ public final class DeadlineDraftSource implements DraftSource {
             }
             throw new IllegalStateException(e.getCause());
         }
+    }
+
+    /** A draft on the loop's thread; one that ends past the deadline is used, counted, and guards what follows. */
+    private Draft onThisThread(TokenSequence committed, int maxTokens, SamplingParams params, DraftStopRule stop) {
+        long start = nanoClock.getAsLong();
+        PacedStopRule paced = new PacedStopRule(stop, NEVER_GIVEN_UP, start);
+        Draft draft = source.draft(committed, maxTokens, params, paced);
+        // A model draft's last step is its last stop-rule call; a source that never calls it takes one more reading.
+        long end = paced.stepped() ? paced.lastStep : nanoClock.getAsLong();
+        if (end - start > deadline.deadlineNanos()) {
+            guarded = true;
+            missed(committed);
+        } else {
+            inTime();
+        }
+        return draft;
+    }
+
+    private void inTime() {
+        missesInARow = 0;
+        nextBackoffTokens = deadline.firstBackoffTokens();
+        draftAgainAt = 0;
+    }
+
+    /** Whether drafts run on a worker the loop waits for at most the deadline (for tests). */
+    boolean guarded() {
+        return guarded;
     }
 
     /**
@@ -133,6 +185,7 @@ public final class DeadlineDraftSource implements DraftSource {
     private Draft missed(TokenSequence committed) {
         listener.missed();
         missesInARow++;
+        onTimeInARow = 0;
         if (missesInARow >= deadline.missesBeforeBackoff()) {
             draftAgainAt = committed.length() + (long) nextBackoffTokens;
             nextBackoffTokens = Math.min(deadline.maxBackoffTokens(), nextBackoffTokens * 2);
@@ -167,6 +220,7 @@ public final class DeadlineDraftSource implements DraftSource {
         private final long endsAt;
         private long lastStep;
         private long pace = Long.MAX_VALUE;
+        private boolean stepped;
 
         PacedStopRule(DraftStopRule inner, AtomicBoolean givenUp, long start) {
             this.inner = inner;
@@ -181,7 +235,12 @@ public final class DeadlineDraftSource implements DraftSource {
             long now = nanoClock.getAsLong();
             pace = Math.min(pace, now - lastStep);
             lastStep = now;
+            stepped = true;
             return stop || givenUp.get() || now - endsAt + pace > 0;
+        }
+
+        boolean stepped() {
+            return stepped;
         }
     }
 

@@ -52,6 +52,14 @@ class DeadlineDraftSourceTest {
         }
     }
 
+    /**
+     * A source that starts guarded, as after a late draft: these tests hang a draft on a latch, which only a draft
+     * on a worker can be given up on (on the loop's thread it would block the test).
+     */
+    private static DeadlineDraftSource guarded(DraftSource source, DraftDeadline deadline, DeadlineListener listener) {
+        return new DeadlineDraftSource(source, deadline, listener, System::nanoTime, true);
+    }
+
     private LateDraftSource late(IntPredicate which) {
         LateDraftSource source = new LateDraftSource(new ToyDraftSource(greedy), which);
         toRelease.add(source);
@@ -78,12 +86,89 @@ class DeadlineDraftSourceTest {
     }
 
     @Test
+    void draftsInTimeRunOnTheLoopsOwnThread() {
+        ThreadRecording source = new ThreadRecording(new ToyDraftSource(greedy), null, 0);
+        Counting listener = new Counting();
+        DeadlineDraftSource drafter = new DeadlineDraftSource(source, new DraftDeadline(DEADLINE, 2, 4, 8), listener,
+                System::nanoTime);
+        TokenSequence committed = new TokenSequence(PROMPT);
+
+        run(drafter, new ToyVerifierChannel(greedy, PROMPT, SamplingParams.GREEDY, false), 4, committed, 30,
+                tokens -> true);
+
+        assertArrayEquals(ToyLanguageModel.targetOnlyGreedy(PROMPT, 30), committed.generated());
+        assertTrue(source.threads.size() > 3);
+        assertTrue(source.threads.stream().allMatch(Thread.currentThread()::equals), "no hand-off per round");
+        assertEquals(0, listener.misses.get());
+        assertFalse(drafter.guarded());
+    }
+
+    @Test
+    void aDraftThatEndsLateIsUsedAndCountedAndDraftsRunOnAWorkerUntilEnoughAreInTimeAgain() {
+        // The first draft's step stalls for twice the deadline on the source's clock: it ends late on the loop's
+        // thread (nothing could give up on it there), so its token is used, it counts, and the source is guarded.
+        AtomicLong now = new AtomicLong();
+        ThreadRecording source = new ThreadRecording(new ToyDraftSource(greedy), now, 2 * DEADLINE);
+        Counting listener = new Counting();
+        DeadlineDraftSource drafter = new DeadlineDraftSource(source, new DraftDeadline(DEADLINE, 2, 4, 8), listener,
+                now::get);
+        TokenSequence committed = new TokenSequence(PROMPT);
+
+        GenerationOutcome outcome = run(drafter, new ToyVerifierChannel(greedy, PROMPT, SamplingParams.GREEDY, false),
+                4, committed, 80, tokens -> true);
+
+        assertArrayEquals(ToyLanguageModel.targetOnlyGreedy(PROMPT, 80), committed.generated());
+        assertEquals(1, listener.misses.get());
+        List<Thread> threads = source.threads;
+        assertEquals(threads.size(), outcome.stats().drafts(), "every draft went to the verifier, the late one too");
+        int trust = DeadlineDraftSource.ON_TIME_TO_TRUST;
+        assertTrue(threads.size() > trust + 2, "rounds: " + threads.size());
+        assertEquals(Thread.currentThread(), threads.get(0));
+        assertTrue(threads.subList(1, 1 + trust).stream().noneMatch(Thread.currentThread()::equals),
+                "guarded: on a worker");
+        assertTrue(threads.subList(1 + trust, threads.size()).stream().allMatch(Thread.currentThread()::equals),
+                "trusted again after " + trust + " drafts in time");
+    }
+
+    /** Records the thread of every draft; the first may first move {@code clock} on by {@code stall}. */
+    private static final class ThreadRecording implements DraftSource {
+        final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final DraftSource inner;
+        private final AtomicLong clock;
+        private final long stall;
+
+        ThreadRecording(DraftSource inner, AtomicLong clock, long stall) {
+            this.inner = inner;
+            this.clock = clock;
+            this.stall = stall;
+        }
+
+        @Override
+        public Draft draft(TokenSequence committed, int maxTokens, SamplingParams params) {
+            return draft(committed, maxTokens, params, DraftStopRule.NEVER);
+        }
+
+        @Override
+        public Draft draft(TokenSequence committed, int maxTokens, SamplingParams params, DraftStopRule stop) {
+            if (threads.isEmpty() && clock != null) {
+                clock.addAndGet(stall);
+            }
+            threads.add(Thread.currentThread());
+            return inner.draft(committed, maxTokens, params, stop);
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    @Test
     void aWedgedDrafterCostsPlainRoundsInGrowingBurstsAndChangesNoToken() {
         LateDraftSource wedged = late(call -> call == 0);
         Counting listener = new Counting();
         List<Integer> roundSizes = new ArrayList<>();
-        DraftSource drafter = new DeadlineDraftSource(wedged, new DraftDeadline(DEADLINE, 2, 4, 8), listener,
-                System::nanoTime);
+        DraftSource drafter = guarded(wedged, new DraftDeadline(DEADLINE, 2, 4, 8), listener);
         TokenSequence committed = new TokenSequence(PROMPT);
 
         GenerationOutcome outcome = run(drafter, new ToyVerifierChannel(greedy, PROMPT, SamplingParams.GREEDY, false),
@@ -103,8 +188,7 @@ class DeadlineDraftSourceTest {
     void aLateDraftIsGivenUpAndTheNextRoundDraftsAgainFromTheCommittedTokens() {
         LateDraftSource source = late(call -> call % 3 == 1);
         Counting listener = new Counting();
-        DeadlineDraftSource drafter = new DeadlineDraftSource(source, new DraftDeadline(DEADLINE, 2, 4, 8), listener,
-                System::nanoTime);
+        DeadlineDraftSource drafter = guarded(source, new DraftDeadline(DEADLINE, 2, 4, 8), listener);
         // The late draft returns (into nothing) before the loop goes on, so the next round finds the drafter free.
         listener.onMiss = () -> finishLateDraft(source, drafter);
         TokenSequence committed = new TokenSequence(PROMPT);
@@ -143,8 +227,7 @@ class DeadlineDraftSourceTest {
     void theDrafterIsProbedAgainAfterTheBackoffAndDraftsOnceItIsInTime() {
         LateDraftSource source = late(call -> call < 2);
         Counting listener = new Counting();
-        DeadlineDraftSource drafter = new DeadlineDraftSource(source, new DraftDeadline(DEADLINE, 2, 5, 20), listener,
-                System::nanoTime);
+        DeadlineDraftSource drafter = guarded(source, new DraftDeadline(DEADLINE, 2, 5, 20), listener);
         listener.onMiss = () -> finishLateDraft(source, drafter);
         TokenSequence committed = new TokenSequence(PROMPT);
         List<Integer> roundSizes = new ArrayList<>();
@@ -163,8 +246,7 @@ class DeadlineDraftSourceTest {
     void theDeadlineHoldsInThePipelinedLoopToo() {
         LateDraftSource wedged = late(call -> call == 0);
         Counting listener = new Counting();
-        DraftSource drafter = new DeadlineDraftSource(wedged, new DraftDeadline(DEADLINE, 2, 4, 16), listener,
-                System::nanoTime);
+        DraftSource drafter = guarded(wedged, new DraftDeadline(DEADLINE, 2, 4, 16), listener);
         TokenSequence committed = new TokenSequence(PROMPT);
 
         GenerationOutcome outcome = new PipelinedSpeculationLoop(drafter, new InOrderPipelinedChannel(
@@ -181,8 +263,7 @@ class DeadlineDraftSourceTest {
     @Test
     void aGenerationCancelledWhileADraftHangsEndsAndTheSourceClosesOnlyAfterTheDraftReturns() throws Exception {
         LateDraftSource wedged = late(call -> call == 0);
-        DraftSource drafter = new DeadlineDraftSource(wedged, new DraftDeadline(DEADLINE, 2, 4, 8),
-                DeadlineListener.NONE, System::nanoTime);
+        DraftSource drafter = guarded(wedged, new DraftDeadline(DEADLINE, 2, 4, 8), DeadlineListener.NONE);
         TokenSequence committed = new TokenSequence(PROMPT);
 
         GenerationOutcome outcome = run(drafter, new ToyVerifierChannel(greedy, PROMPT, SamplingParams.GREEDY, false),

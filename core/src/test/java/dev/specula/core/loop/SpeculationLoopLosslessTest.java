@@ -73,7 +73,7 @@ class SpeculationLoopLosslessTest {
                                 source.awaitReturned();
                             }
                         }
-                    }, () -> now.addAndGet(step));
+                    }, () -> now.addAndGet(step), true); // guarded: the late first draft hangs on a latch
             TokenSequence committed = new TokenSequence(PROMPT);
             LoopStats stats = new SpeculationLoop(drafter, new ToyVerifierChannel(model, PROMPT, params, false),
                     new FixedDraftLength(4)).run(committed, params, THREE_TOKENS, tokens -> true).stats();

@@ -46,13 +46,17 @@ import org.springframework.context.ApplicationListener;
 /**
  * The draft step deadline in the drafter service, against a real verifier service: with every draft step 500 ms
  * late (the default deadline is 50 ms) a speculative generation still completes, its greedy output is the
- * verifier's target-only output, and the misses are counted; a client that cancels while a draft step hangs
- * ends its request and frees the verifier session at once, and the draft source is freed once the step returns.
+ * verifier's target-only output, and the misses are counted; a client that cancels while a draft step hangs (after
+ * a late draft put the source on guard) ends its request and frees the verifier session at once, and the draft
+ * source is freed once the step returns.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DrafterStepDeadlineGrpcTest {
-    /** What the next draft steps do: nothing, wait 500 ms, or hang until released. */
-    private enum Fault { NONE, DELAY, HANG }
+    /**
+     * What the next draft steps do: nothing, wait 500 ms, or hang until released after one late draft (drafts run
+     * on the loop's thread until one is late; only then on a worker that can be given up on).
+     */
+    private enum Fault { NONE, DELAY, HANG_AFTER_A_LATE_DRAFT }
 
     private volatile Fault fault = Fault.NONE;
     private final CountDownLatch hung = new CountDownLatch(1);
@@ -124,7 +128,7 @@ class DrafterStepDeadlineGrpcTest {
 
     @Test
     void aClientCancellingWhileADraftStepHangsEndsTheRequestAndFreesTheVerifierSession() throws Exception {
-        fault = Fault.HANG;
+        fault = Fault.HANG_AFTER_A_LATE_DRAFT;
         CompletableFuture<Status> ended = new CompletableFuture<>();
         DrafterGrpc.newStub(drafter.channel()).withDeadlineAfter(60, TimeUnit.SECONDS).generate(
                 request(TestTokens.tokens(5, 42), 1024, 4),
@@ -192,6 +196,7 @@ class DrafterStepDeadlineGrpcTest {
     /** The real draft source, with the test's fault before each draft step. */
     private final class FaultyDraftSource implements DraftSource {
         private final DraftSource inner;
+        private int calls;
 
         FaultyDraftSource(DraftSource inner) {
             this.inner = inner;
@@ -208,9 +213,16 @@ class DrafterStepDeadlineGrpcTest {
             try {
                 switch (fault) {
                     case DELAY -> Thread.sleep(500);
-                    case HANG -> hung.await();
+                    case HANG_AFTER_A_LATE_DRAFT -> {
+                        if (calls == 0) {
+                            Thread.sleep(500);
+                        } else {
+                            hung.await();
+                        }
+                    }
                     case NONE -> { }
                 }
+                calls++;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
