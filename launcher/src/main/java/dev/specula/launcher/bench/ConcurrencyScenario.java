@@ -45,8 +45,14 @@ final class ConcurrencyScenario implements Scenario {
              RouterConnection connection = new RouterConnection(mesh.router().grpcPort())) {
             RouterClient router = connection.client();
             MeterRegistry verifierMeters = mesh.verifier().context().getBean(MeterRegistry.class);
-            // Warm-up: connections, JIT, the first sessions.
-            LoadRun.once(router, request.apply(prompts.get(0)).withMaxTokens(Math.min(32, options.maxTokens())));
+            // Warm-up, untimed: every path at full length, alone and at the highest level, so that no level is
+            // measured while the JIT is still compiling (with one short request first, 32 sessions measured faster
+            // than 16). The warm-up texts have a first line of their own: no prefix-cache block of a measured prompt
+            // comes from here.
+            List<String> warmUp = prompts.stream().map(prompt -> "// warm-up\n" + prompt).toList();
+            int highest = engine.concurrencyLevels().stream().mapToInt(Integer::intValue).max().orElse(1);
+            LoadRun.run(router, warmUp, 1, 2, request);
+            LoadRun.run(router, warmUp, highest, 1, request);
             for (int level : engine.concurrencyLevels()) {
                 Map<String, Object> row = runLevel(router, verifierMeters, prompts, level, engine.requestsPerClient(),
                         request);
