@@ -4,40 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
-import dev.specula.proto.v1.DraftGenerateRequest;
-import dev.specula.proto.v1.DrafterGrpc;
-import dev.specula.proto.v1.FinishReason;
-import dev.specula.proto.v1.GenerateEvent;
 import dev.specula.proto.v1.GenerateRequest;
-import dev.specula.proto.v1.GenerationSummary;
 import dev.specula.proto.v1.Mode;
 import dev.specula.proto.v1.RouterGrpc;
-import dev.specula.proto.v1.TargetGenerateRequest;
-import dev.specula.proto.v1.TokenChunk;
-import dev.specula.proto.v1.VerifierGrpc;
 import dev.specula.router.testing.InProcessRouter;
+import dev.specula.router.testing.HeldBackends;
 import dev.specula.router.testing.Http;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.tokenizer.TextTokenizer;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
-import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,10 +42,8 @@ import tools.jackson.databind.JsonNode;
 class AdmissionSaturationTest {
     private static final String ROUTER = "router-" + UUID.randomUUID();
     private static final String OUTPUT = "admitted";
-    private final CountDownLatch release = new CountDownLatch(1);
-    private final AtomicInteger started = new AtomicInteger();
     private final ExecutorService clients = Executors.newFixedThreadPool(4);
-    private Server backends;
+    private HeldBackends backends;
     private ConfigurableApplicationContext router;
     private ManagedChannel channel;
     private TextTokenizer tokenizer;
@@ -68,22 +53,8 @@ class AdmissionSaturationTest {
     void start() throws Exception {
         Path model = Path.of("../models/test-tiny").toAbsolutePath().normalize();
         tokenizer = TextTokenizer.load(ModelFolder.open(model));
-        int[] output = tokenizer.encode(OUTPUT);
-        backends = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(new DrafterGrpc.DrafterImplBase() {
-                    @Override
-                    public void generate(DraftGenerateRequest request, StreamObserver<GenerateEvent> out) {
-                        held(output, Mode.MODE_SPECULATIVE, out);
-                    }
-                })
-                .addService(new VerifierGrpc.VerifierImplBase() {
-                    @Override
-                    public void generate(TargetGenerateRequest request, StreamObserver<GenerateEvent> out) {
-                        held(output, Mode.MODE_TARGET_ONLY, out);
-                    }
-                })
-                .build().start();
-        String target = "static://127.0.0.1:" + backends.getPort();
+        backends = new HeldBackends(tokenizer.encode(OUTPUT));
+        String target = backends.target();
         router = InProcessRouter.start(ROUTER, true,
                 "--specula.router.model-path=" + model,
                 "--specula.router.served-model-name=test-tiny",
@@ -99,7 +70,9 @@ class AdmissionSaturationTest {
 
     @AfterAll
     void stop() throws Exception {
-        release.countDown();
+        if (backends != null) {
+            backends.release(); // before the router's graceful close, which would wait for held generations
+        }
         clients.shutdownNow();
         if (channel != null) {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -108,34 +81,11 @@ class AdmissionSaturationTest {
             router.close();
         }
         if (backends != null) {
-            backends.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            backends.close();
         }
         if (tokenizer != null) {
             tokenizer.close();
         }
-    }
-
-    /** Answers once the test releases the latch (at most 60 s): the output in one chunk, then a summary. */
-    private void held(int[] output, Mode mode, StreamObserver<GenerateEvent> out) {
-        started.incrementAndGet();
-        try {
-            if (!release.await(60, TimeUnit.SECONDS)) {
-                out.onError(Status.INTERNAL.withDescription("never released").asRuntimeException());
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            out.onError(Status.CANCELLED.asRuntimeException());
-            return;
-        }
-        TokenChunk.Builder chunk = TokenChunk.newBuilder();
-        for (int id : output) {
-            chunk.addTokenIds(id);
-        }
-        out.onNext(GenerateEvent.newBuilder().setChunk(chunk).build());
-        out.onNext(GenerateEvent.newBuilder().setSummary(GenerationSummary.newBuilder().setMode(mode)
-                .setFinishReason(FinishReason.FINISH_REASON_STOP).setCompletionTokens(output.length)).build());
-        out.onCompleted();
     }
 
     private String grpcGenerate() {
@@ -157,7 +107,7 @@ class AdmissionSaturationTest {
         List<Future<String>> grpcAdmitted = new ArrayList<>();
         grpcAdmitted.add(clients.submit(this::grpcGenerate));
         grpcAdmitted.add(clients.submit(this::grpcGenerate));
-        await().atMost(30, TimeUnit.SECONDS).until(() -> started.get() == 2 && admission.inFlight() == 2);
+        await().atMost(30, TimeUnit.SECONDS).until(() -> backends.started() == 2 && admission.inFlight() == 2);
         Future<HttpResponse<String>> httpQueued = clients.submit(this::httpCompletion);
         grpcAdmitted.add(clients.submit(this::grpcGenerate));
         await().atMost(30, TimeUnit.SECONDS).until(() -> admission.queued() == 2);
@@ -173,21 +123,21 @@ class AdmissionSaturationTest {
         assertThat(error.get("type").stringValue()).isEqualTo("server_error");
         assertThat(error.get("code").stringValue()).isEqualTo("service_unavailable");
         assertThat(error.get("message").stringValue()).contains("at capacity");
-        assertThat(started).as("refused requests never reach a backend").hasValue(2);
+        assertThat(backends.started()).as("refused requests never reach a backend").isEqualTo(2);
         assertThat(admission.refused(Admission.Door.GRPC, Admission.Reason.QUEUE_FULL)).isEqualTo(1);
         assertThat(admission.refused(Admission.Door.HTTP, Admission.Reason.QUEUE_FULL)).isEqualTo(1);
         assertThat(http.get("/actuator/prometheus").body())
                 .contains("specula_router_admission_refused_total{door=\"http\",reason=\"queue_full\"} 1.0")
                 .contains("specula_router_admission_queued 2.0");
 
-        release.countDown();
+        backends.release();
         for (Future<String> call : grpcAdmitted) {
             assertThat(call.get(60, TimeUnit.SECONDS)).isEqualTo(OUTPUT);
         }
         HttpResponse<String> queued = httpQueued.get(60, TimeUnit.SECONDS);
         assertThat(queued.statusCode()).as(queued.body()).isEqualTo(200);
         assertThat(Http.json(queued.body()).get("choices").get(0).get("text").stringValue()).isEqualTo(OUTPUT);
-        assertThat(started).hasValue(4);
+        assertThat(backends.started()).isEqualTo(4);
         await().atMost(30, TimeUnit.SECONDS).until(() -> admission.inFlight() == 0 && admission.queued() == 0);
         assertThat(httpCompletion().statusCode()).as("a free router admits again").isEqualTo(200);
     }

@@ -4,44 +4,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
-import dev.specula.proto.v1.DraftGenerateRequest;
-import dev.specula.proto.v1.DrafterGrpc;
-import dev.specula.proto.v1.FinishReason;
-import dev.specula.proto.v1.GenerateEvent;
 import dev.specula.proto.v1.GenerateRequest;
-import dev.specula.proto.v1.GenerationSummary;
 import dev.specula.proto.v1.Mode;
 import dev.specula.proto.v1.RouterGrpc;
-import dev.specula.proto.v1.TargetGenerateRequest;
-import dev.specula.proto.v1.TokenChunk;
-import dev.specula.proto.v1.VerifierGrpc;
 import dev.specula.router.auth.ApiKeys;
 import dev.specula.router.auth.GrpcAuthInterceptor;
+import dev.specula.router.testing.HeldBackends;
 import dev.specula.router.testing.Http;
 import dev.specula.router.testing.InProcessRouter;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.tokenizer.TextTokenizer;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
-import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,11 +53,9 @@ class TenantAdmissionTest {
     private static final String KEY_C = "sk-tenant-c";
     /** About 40 tokens: team-c may queue one such prompt, not two. */
     private static final String MEDIUM_PROMPT = " hello world".repeat(20).trim();
-    private final AtomicInteger started = new AtomicInteger();
     private final ExecutorService clients = Executors.newFixedThreadPool(8);
-    private volatile CountDownLatch release = new CountDownLatch(1);
     private Path model;
-    private Server backends;
+    private HeldBackends backends;
     private TextTokenizer tokenizer;
     private long mediumBytes;
     private Router router;
@@ -95,21 +80,7 @@ class TenantAdmissionTest {
         model = Path.of("../models/test-tiny").toAbsolutePath().normalize();
         tokenizer = TextTokenizer.load(ModelFolder.open(model));
         mediumBytes = 4L * tokenizer.encode(MEDIUM_PROMPT).length;
-        int[] output = tokenizer.encode(OUTPUT);
-        backends = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(new DrafterGrpc.DrafterImplBase() {
-                    @Override
-                    public void generate(DraftGenerateRequest request, StreamObserver<GenerateEvent> out) {
-                        held(output, Mode.MODE_SPECULATIVE, out);
-                    }
-                })
-                .addService(new VerifierGrpc.VerifierImplBase() {
-                    @Override
-                    public void generate(TargetGenerateRequest request, StreamObserver<GenerateEvent> out) {
-                        held(output, Mode.MODE_TARGET_ONLY, out);
-                    }
-                })
-                .build().start();
+        backends = new HeldBackends(tokenizer.encode(OUTPUT));
         // Room for 4 running and 4 queued; 2 requests per tenant; team-c may queue 1.5 medium prompts' bytes.
         router = router("--specula.router.admission.max-in-flight=4",
                 "--specula.router.admission.max-queued=4",
@@ -120,7 +91,7 @@ class TenantAdmissionTest {
 
     private Router router(String... admission) {
         String name = "router-" + UUID.randomUUID();
-        String target = "static://127.0.0.1:" + backends.getPort();
+        String target = backends.target();
         List<String> properties = new ArrayList<>(List.of(
                 "--specula.router.model-path=" + model,
                 "--specula.router.served-model-name=test-tiny",
@@ -141,54 +112,31 @@ class TenantAdmissionTest {
 
     @BeforeEach
     void holdGenerations() {
-        release = new CountDownLatch(1);
-        started.set(0);
+        backends.holdAgain();
     }
 
     @AfterEach
     void letGenerationsGo() {
-        release.countDown();
+        backends.release();
         Admission admission = router.admission();
         await().atMost(30, TimeUnit.SECONDS).until(() -> admission.inFlight() == 0 && admission.queued() == 0);
     }
 
     @AfterAll
     void stop() throws Exception {
-        release.countDown();
+        if (backends != null) {
+            backends.release(); // before the router's graceful close, which would wait for held generations
+        }
         clients.shutdownNow();
         if (router != null) {
             router.close();
         }
         if (backends != null) {
-            backends.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            backends.close();
         }
         if (tokenizer != null) {
             tokenizer.close();
         }
-    }
-
-    /** Answers once the test releases the latch (at most 60 s): the output in one chunk, then a summary. */
-    private void held(int[] output, Mode mode, StreamObserver<GenerateEvent> out) {
-        CountDownLatch latch = release;
-        started.incrementAndGet();
-        try {
-            if (!latch.await(60, TimeUnit.SECONDS)) {
-                out.onError(Status.INTERNAL.withDescription("never released").asRuntimeException());
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            out.onError(Status.CANCELLED.asRuntimeException());
-            return;
-        }
-        TokenChunk.Builder chunk = TokenChunk.newBuilder();
-        for (int id : output) {
-            chunk.addTokenIds(id);
-        }
-        out.onNext(GenerateEvent.newBuilder().setChunk(chunk).build());
-        out.onNext(GenerateEvent.newBuilder().setSummary(GenerationSummary.newBuilder().setMode(mode)
-                .setFinishReason(FinishReason.FINISH_REASON_STOP).setCompletionTokens(output.length)).build());
-        out.onCompleted();
     }
 
     private static String grpcGenerate(Router on, String key) {
@@ -229,7 +177,7 @@ class TenantAdmissionTest {
     void aTenantAtItsQuotaIsRefusedOnBothDoorsWhileAnotherTenantIsStillServed() throws Exception {
         Admission admission = router.admission();
         List<Future<String>> teamA = List.of(heldGrpc(KEY_A), heldGrpc(KEY_A));
-        await().atMost(30, TimeUnit.SECONDS).until(() -> started.get() == 2);
+        await().atMost(30, TimeUnit.SECONDS).until(() -> backends.started() == 2);
         assertThat(admission.tenantRequests("team-a")).isEqualTo(2);
 
         HttpResponse<String> httpRefused = httpCompletion(router, KEY_A, "hi");
@@ -242,7 +190,7 @@ class TenantAdmissionTest {
         assertThat(grpcRefused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(grpcRefused.getStatus().getDescription()).contains("tenant quota").contains("team-a");
         assertThat(grpcRefused.getTrailers().get(GrpcAuthInterceptor.RETRY_AFTER)).isEqualTo("1");
-        await().atMost(30, TimeUnit.SECONDS).until(() -> started.get() == 3);
+        await().atMost(30, TimeUnit.SECONDS).until(() -> backends.started() == 3);
         assertThat(admission.inFlight()).as("team-b runs beside team-a").isEqualTo(3);
         assertThat(admission.tenantRefused("team-a", Admission.Reason.TENANT_REQUESTS)).isEqualTo(2);
         assertThat(admission.tenantRefused("team-b", Admission.Reason.TENANT_REQUESTS)).isZero();
@@ -252,12 +200,12 @@ class TenantAdmissionTest {
                 .contains("specula_router_admission_tenant_requests{tenant=\"team-a\"} 2.0")
                 .contains("specula_router_admission_tenant_requests{tenant=\"team-b\"} 1.0");
 
-        release.countDown();
+        backends.release();
         for (Future<String> call : teamA) {
             assertThat(call.get(60, TimeUnit.SECONDS)).isEqualTo(OUTPUT);
         }
         assertServed(teamB.get(60, TimeUnit.SECONDS));
-        assertThat(started).as("refused requests never reach a backend").hasValue(3);
+        assertThat(backends.started()).as("refused requests never reach a backend").isEqualTo(3);
         await().atMost(30, TimeUnit.SECONDS).until(() -> admission.tenantRequests("team-a") == 0);
         assertServed(httpCompletion(router, KEY_A, "hi"));
     }
@@ -266,7 +214,7 @@ class TenantAdmissionTest {
     void aTenantsQueuedPromptBytesAreBoundedWhileTheRoutersQueueHasRoom() throws Exception {
         Admission admission = router.admission();
         List<Future<String>> running = List.of(heldGrpc(KEY_A), heldGrpc(KEY_A), heldGrpc(KEY_B), heldGrpc(KEY_B));
-        await().atMost(30, TimeUnit.SECONDS).until(() -> started.get() == 4 && admission.inFlight() == 4);
+        await().atMost(30, TimeUnit.SECONDS).until(() -> backends.started() == 4 && admission.inFlight() == 4);
 
         Future<HttpResponse<String>> queued = clients.submit(() -> httpCompletion(router, KEY_C, MEDIUM_PROMPT));
         await().atMost(30, TimeUnit.SECONDS).until(() -> admission.queued() == 1);
@@ -281,13 +229,13 @@ class TenantAdmissionTest {
         assertThat(admission.tenantQueuedBytes("team-c")).isEqualTo(mediumBytes);
         assertThat(admission.tenantRequests("team-c")).isEqualTo(1);
 
-        release.countDown();
+        backends.release();
         for (Future<String> call : running) {
             assertThat(call.get(60, TimeUnit.SECONDS)).isEqualTo(OUTPUT);
         }
         assertServed(queued.get(60, TimeUnit.SECONDS));
         assertThat(admission.tenantQueuedBytes("team-c")).isZero();
-        assertThat(started).hasValue(5);
+        assertThat(backends.started()).isEqualTo(5);
     }
 
     @Test
@@ -298,7 +246,7 @@ class TenantAdmissionTest {
                 "--specula.router.admission.tenant-max-requests=1")) {
             Admission admission = impatient.admission();
             Future<String> running = clients.submit(() -> grpcGenerate(impatient, KEY_A));
-            await().atMost(30, TimeUnit.SECONDS).until(() -> started.get() == 1 && admission.inFlight() == 1);
+            await().atMost(30, TimeUnit.SECONDS).until(() -> backends.started() == 1 && admission.inFlight() == 1);
 
             HttpResponse<String> expired = httpCompletion(impatient, KEY_B, MEDIUM_PROMPT);
 
@@ -310,11 +258,11 @@ class TenantAdmissionTest {
             assertThat(admission.tenantRequests("team-b")).as("at its quota of 1 while queued, free again")
                     .isZero();
 
-            release.countDown();
+            backends.release();
             assertThat(running.get(60, TimeUnit.SECONDS)).isEqualTo(OUTPUT);
             await().atMost(30, TimeUnit.SECONDS).until(() -> admission.inFlight() == 0);
             assertServed(httpCompletion(impatient, KEY_B, MEDIUM_PROMPT));
-            assertThat(started).as("the expired request never reached a backend").hasValue(2);
+            assertThat(backends.started()).as("the expired request never reached a backend").isEqualTo(2);
         }
     }
 }
