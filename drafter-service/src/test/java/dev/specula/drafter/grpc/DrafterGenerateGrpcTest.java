@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.specula.core.loop.StopCondition;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.drafter.DrafterApplication;
+import dev.specula.drafter.testing.CancelAtFirstChunk;
 import dev.specula.drafter.testing.ModelPair;
 import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.DraftGenerateRequest;
@@ -27,15 +28,12 @@ import dev.specula.verifier.engine.VerifierEngine;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -220,36 +218,12 @@ class DrafterGenerateGrpcTest {
         Counter committed = verifier.bean(MeterRegistry.class).get("specula_verifier_committed_tokens").counter();
         double committedBefore = committed.count();
         AtomicInteger sessionsAtFirstChunk = new AtomicInteger(-1);
-        CompletableFuture<Status> ended = new CompletableFuture<>();
+        CancelAtFirstChunk client = new CancelAtFirstChunk(
+                () -> sessionsAtFirstChunk.set(verifierEngine.openSessions()));
         DrafterGrpc.newStub(drafter.channel()).withDeadlineAfter(60, TimeUnit.SECONDS).generate(
-                request(TestTokens.tokens(5, 35), Mode.MODE_SPECULATIVE, SamplingParams.GREEDY, 1024, 1, true),
-                new ClientResponseObserver<DraftGenerateRequest, GenerateEvent>() {
-                    private ClientCallStreamObserver<DraftGenerateRequest> call;
+                request(TestTokens.tokens(5, 35), Mode.MODE_SPECULATIVE, SamplingParams.GREEDY, 1024, 1, true), client);
 
-                    @Override
-                    public void beforeStart(ClientCallStreamObserver<DraftGenerateRequest> requestStream) {
-                        call = requestStream;
-                    }
-
-                    @Override
-                    public void onNext(GenerateEvent event) {
-                        if (event.hasChunk() && sessionsAtFirstChunk.compareAndSet(-1, verifierEngine.openSessions())) {
-                            call.cancel("test client went away", null);
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        ended.complete(Status.fromThrowable(t));
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        ended.complete(Status.OK);
-                    }
-                });
-
-        assertThat(ended.get(30, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+        assertThat(client.ended().get(30, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
         assertThat(sessionsAtFirstChunk.get()).as("verifier sessions while streaming").isEqualTo(1);
         await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10)).until(() -> verifierEngine.openSessions() == 0);
         assertThat(committed.count() - committedBefore).as("tokens the verifier committed before the cancel")

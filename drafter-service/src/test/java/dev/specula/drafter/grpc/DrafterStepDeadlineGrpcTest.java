@@ -10,6 +10,7 @@ import dev.specula.core.loop.TokenSequence;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.drafter.DrafterApplication;
 import dev.specula.drafter.engine.DraftSourceDecorator;
+import dev.specula.drafter.testing.CancelAtFirstChunk;
 import dev.specula.drafter.testing.ModelPair;
 import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.DraftGenerateRequest;
@@ -23,14 +24,11 @@ import dev.specula.service.testing.TestTokens;
 import dev.specula.verifier.VerifierApplication;
 import dev.specula.verifier.engine.VerifierEngine;
 import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -129,36 +127,11 @@ class DrafterStepDeadlineGrpcTest {
     @Test
     void aClientCancellingWhileADraftStepHangsEndsTheRequestAndFreesTheVerifierSession() throws Exception {
         fault = Fault.HANG_AFTER_A_LATE_DRAFT;
-        CompletableFuture<Status> ended = new CompletableFuture<>();
+        CancelAtFirstChunk client = new CancelAtFirstChunk(() -> { });
         DrafterGrpc.newStub(drafter.channel()).withDeadlineAfter(60, TimeUnit.SECONDS).generate(
-                request(TestTokens.tokens(5, 42), 1024, 4),
-                new ClientResponseObserver<DraftGenerateRequest, GenerateEvent>() {
-                    private ClientCallStreamObserver<DraftGenerateRequest> call;
+                request(TestTokens.tokens(5, 42), 1024, 4), client);
 
-                    @Override
-                    public void beforeStart(ClientCallStreamObserver<DraftGenerateRequest> requestStream) {
-                        call = requestStream;
-                    }
-
-                    @Override
-                    public void onNext(GenerateEvent event) {
-                        if (event.hasChunk()) {
-                            call.cancel("test client went away", null);
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        ended.complete(Status.fromThrowable(t));
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        ended.complete(Status.OK);
-                    }
-                });
-
-        assertThat(ended.get(30, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+        assertThat(client.ended().get(30, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
         await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10)).until(() -> verifierEngine.openSessions() == 0);
         assertThat(openSources.get()).as("the hanging step's source is not closed under it").isEqualTo(1);
         fault = Fault.NONE;
