@@ -84,7 +84,7 @@ PolicyPlanner policyPlanner(RouterProperties properties) {
                                         RouterMetrics metrics, SideChannelGuard sideChannel) {
         return new GenerationService(backends, tokenizer, properties.fallbackToTargetOnly(), metrics,
                 properties.policy(), properties.fallbackNgramDrafting(), sideChannel.cadenceTokens(),
-                properties.failover());
+                sideChannel.cadenceInterval(), properties.failover());
     }
 
     @Bean

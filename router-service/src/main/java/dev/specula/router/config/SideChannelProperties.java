@@ -1,5 +1,7 @@
 package dev.specula.router.config;
 
+import java.time.Duration;
+
 /**
  * Defences against the speculation side channel ({@code specula.router.side-channel.*}): how many tokens each
  * round accepts depends on how predictable the text is, so per-round chunk sizes and acceptance figures can
@@ -10,12 +12,20 @@ package dev.specula.router.config;
  *                      configured, else 0
  * @param exposeStats   acceptance figures in responses (gRPC summary stats, the HTTP {@code specula} object);
  *                      unset (default) = only while at most one tenant is configured
+ * @param cadenceInterval release streamed chunks on a fixed clock grid, at most one per interval, so their timing
+ *                      does not follow the rounds either; caps output at cadence-tokens per interval (unset or 0,
+ *                      the default: chunks leave as soon as they are full)
  */
-public record SideChannelProperties(Integer cadenceTokens, Boolean exposeStats) {
-    public static final SideChannelProperties AUTO = new SideChannelProperties(-1, null);
+public record SideChannelProperties(Integer cadenceTokens, Boolean exposeStats, Duration cadenceInterval) {
+    public static final SideChannelProperties AUTO = new SideChannelProperties(-1, null, null);
 
     public SideChannelProperties {
         cadenceTokens = cadenceTokens == null ? -1 : cadenceTokens;
+        cadenceInterval = cadenceInterval == null ? Duration.ZERO : cadenceInterval;
+        if (cadenceInterval.isNegative()) {
+            throw new IllegalArgumentException("specula.router.side-channel.cadence-interval must be >= 0, got "
+                    + cadenceInterval);
+        }
         if (cadenceTokens < -1) {
             throw new IllegalArgumentException("specula.router.side-channel.cadence-tokens must be >= -1, got "
                     + cadenceTokens);

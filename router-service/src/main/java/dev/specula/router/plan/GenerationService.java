@@ -18,6 +18,7 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -46,6 +47,8 @@ public final class GenerationService {
     private final PolicyProperties policies;
     private final boolean fallbackNgramDrafting;
     private final int cadenceTokens;
+    private final Duration cadenceInterval;
+    private final ChunkPacer.Clock clock;
     private final FailoverProperties failover;
     private final RetryBudget retryBudget;
 
@@ -64,6 +67,24 @@ public final class GenerationService {
     public GenerationService(MeshBackends backends, TextTokenizer tokenizer, boolean fallbackToTargetOnly,
                              RouterMetrics metrics, PolicyProperties policies, boolean fallbackNgramDrafting,
                              int cadenceTokens, FailoverProperties failover) {
+        this(backends, tokenizer, fallbackToTargetOnly, metrics, policies, fallbackNgramDrafting, cadenceTokens,
+                Duration.ZERO, failover);
+    }
+
+    /**
+     * @param cadenceInterval release chunks on a clock grid of this period, at most one per tick (zero: at once)
+     */
+    public GenerationService(MeshBackends backends, TextTokenizer tokenizer, boolean fallbackToTargetOnly,
+                             RouterMetrics metrics, PolicyProperties policies, boolean fallbackNgramDrafting,
+                             int cadenceTokens, Duration cadenceInterval, FailoverProperties failover) {
+        this(backends, tokenizer, fallbackToTargetOnly, metrics, policies, fallbackNgramDrafting, cadenceTokens,
+                cadenceInterval, failover, ChunkPacer.Clock.SYSTEM);
+    }
+
+    GenerationService(MeshBackends backends, TextTokenizer tokenizer, boolean fallbackToTargetOnly,
+                      RouterMetrics metrics, PolicyProperties policies, boolean fallbackNgramDrafting,
+                      int cadenceTokens, Duration cadenceInterval, FailoverProperties failover,
+                      ChunkPacer.Clock clock) {
         this.backends = backends;
         this.tokenizer = tokenizer;
         this.fallbackToTargetOnly = fallbackToTargetOnly;
@@ -71,6 +92,8 @@ public final class GenerationService {
         this.policies = policies;
         this.fallbackNgramDrafting = fallbackNgramDrafting;
         this.cadenceTokens = cadenceTokens;
+        this.cadenceInterval = cadenceInterval;
+        this.clock = clock;
         this.failover = failover;
         this.retryBudget = new RetryBudget(failover.budgetRatio(), failover.budgetCap());
     }
@@ -118,6 +141,7 @@ public final class GenerationService {
         RoutedStream stream = backends.start(request, attempt.mode, attempt.plan, attempt.failed, attempt.fence);
         StreamingDetokenizer text = tokenizer.newDetokenizer();
         FixedCadence cadence = cadenceTokens > 0 ? new FixedCadence(cadenceTokens) : null;
+        ChunkPacer pacer = cadenceInterval.isZero() ? null : new ChunkPacer(cadenceInterval.toNanos(), clock);
         int completionTokens = 0;
         while (true) {
             int[] ids;
@@ -133,6 +157,9 @@ public final class GenerationService {
             attempt.received(ids);
             for (int[] piece : cadence == null ? List.of(ids) : cadence.accept(ids)) {
                 completionTokens += piece.length;
+                if (pacer != null) {
+                    pacer.awaitTick();
+                }
                 if (!sink.chunk(new Chunk(piece, text.push(piece)))) {
                     stream.cancel();
                     sink.complete(new Completion(attempt.mode, FinishReason.CANCELLED,
@@ -146,6 +173,9 @@ public final class GenerationService {
         completionTokens += rest.length;
         String tail = text.push(rest) + text.flush();
         if (rest.length > 0 || !tail.isEmpty()) {
+            if (pacer != null) {
+                pacer.awaitTick();
+            }
             sink.chunk(new Chunk(rest, tail));
         }
         // After a resume the last backend's prompt included generated tokens: only the request's own count.

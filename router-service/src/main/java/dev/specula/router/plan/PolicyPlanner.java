@@ -2,6 +2,9 @@ package dev.specula.router.plan;
 
 import dev.specula.core.policy.SpeculationPlan;
 import dev.specula.proto.mapping.PolicyMapping;
+import dev.specula.proto.v1.CascadeMetric;
+import dev.specula.proto.v1.DraftLengthMode;
+import dev.specula.proto.v1.DraftSourceKind;
 import dev.specula.proto.v1.SpeculationPolicy;
 import dev.specula.service.policy.PolicyProperties;
 
@@ -47,8 +50,27 @@ public final class PolicyPlanner {
             throw new InvalidParameterException("cascade_threshold", "cascade_threshold must be a finite number >= 0,"
                     + " got " + policy.getCascadeThreshold());
         }
+        if (policy.getDraftSource() == DraftSourceKind.UNRECOGNIZED) {
+            throw new InvalidParameterException("draft_source", "unknown draft_source " + policy.getDraftSourceValue());
+        }
+        if (policy.getDraftLengthMode() == DraftLengthMode.UNRECOGNIZED) {
+            throw new InvalidParameterException("draft_length_mode", "unknown draft_length_mode "
+                    + policy.getDraftLengthModeValue());
+        }
+        if (policy.getCascadeMetric() == CascadeMetric.UNRECOGNIZED) {
+            throw new InvalidParameterException("cascade_metric", "unknown cascade_metric "
+                    + policy.getCascadeMetricValue());
+        }
+        SpeculationPlan base = defaults.plan(draftLength);
+        // One bound set alone can cross the default of the other: name the one the request set.
+        int ngramMin = policy.getNgramMin() == 0 ? base.ngramMin() : policy.getNgramMin();
+        int ngramMax = policy.getNgramMax() == 0 ? Math.max(base.ngramMax(), ngramMin) : policy.getNgramMax();
+        if (ngramMax < ngramMin) {
+            throw new InvalidParameterException(policy.getNgramMax() != 0 ? "ngram_max" : "ngram_min",
+                    "need ngram_min (" + ngramMin + ") <= ngram_max (" + ngramMax + ")");
+        }
         try {
-            return PolicyMapping.plan(policy, draftLength, defaults.plan(draftLength));
+            return PolicyMapping.plan(policy, draftLength, base);
         } catch (IllegalArgumentException e) {
             throw new InvalidParameterException("policy", e.getMessage());
         }

@@ -83,6 +83,10 @@ class SideChannelTest {
         List<int[]> rounds = rounds(3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 8);
         assertThat(generate(rounds, 4).finalText()).isEqualTo(generate(rounds, 0).finalText());
         assertThat(generate(rounds, 4).tokens).isEqualTo(generate(rounds, 0).tokens).hasSize(60);
+        Received paced = generate(rounds, 4, Duration.ofMillis(1));
+        assertThat(paced.tokens).isEqualTo(generate(rounds, 0).tokens);
+        assertThat(paced.finalText()).isEqualTo(generate(rounds, 0).finalText());
+        assertThat(paced.chunkSizes).containsOnly(4).hasSize(TOKENS / 4);
     }
 
     @Test
@@ -90,8 +94,8 @@ class SideChannelTest {
         assertThat(SideChannelGuard.resolve(SideChannelProperties.AUTO, 0)).isEqualTo(new SideChannelGuard(0, true));
         assertThat(SideChannelGuard.resolve(SideChannelProperties.AUTO, 1)).isEqualTo(new SideChannelGuard(0, true));
         assertThat(SideChannelGuard.resolve(SideChannelProperties.AUTO, 2)).isEqualTo(new SideChannelGuard(4, false));
-        assertThat(SideChannelGuard.resolve(new SideChannelProperties(8, true), 3)).isEqualTo(new SideChannelGuard(8, true));
-        assertThat(SideChannelGuard.resolve(new SideChannelProperties(0, null), 3)).isEqualTo(new SideChannelGuard(0, false));
+        assertThat(SideChannelGuard.resolve(new SideChannelProperties(8, true, null), 3)).isEqualTo(new SideChannelGuard(8, true));
+        assertThat(SideChannelGuard.resolve(new SideChannelProperties(0, null, null), 3)).isEqualTo(new SideChannelGuard(0, false));
     }
 
     /** Round sizes → token runs with distinct printable ids. */
@@ -127,12 +131,16 @@ class SideChannelTest {
     }
 
     private Received generate(List<int[]> rounds, int cadence) {
+        return generate(rounds, cadence, Duration.ZERO);
+    }
+
+    private Received generate(List<int[]> rounds, int cadence, Duration interval) {
         backends.drafter = FakeBackends.stream(rounds, GenerationSummary.newBuilder().setMode(Mode.MODE_SPECULATIVE)
                 .setFinishReason(FinishReason.FINISH_REASON_LENGTH).setCompletionTokens(TOKENS)
                 .setStats(SpeculationStats.newBuilder().setRounds(rounds.size())).build());
         GenerationService service = new GenerationService(new MeshBackends(channel, channel, Duration.ofSeconds(20)),
                 tokenizer, true, new RouterMetrics(new SimpleMeterRegistry()), PolicyProperties.DEFAULTS, false, cadence,
-                FailoverProperties.DEFAULTS);
+                interval, FailoverProperties.DEFAULTS);
         Received received = new Received();
         Completion[] done = new Completion[1];
         service.generate(new GenerationRequest(PROMPT, RequestMode.SPECULATIVE, TOKENS, SamplingParams.GREEDY, 4, true),
