@@ -16,8 +16,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A TCP proxy that forwards every accepted connection to one target through an emulated link: each direction
- * delays every byte by {@link LinkProfile#oneWayDelay()} and optionally caps bandwidth. Threads are daemons named
- * {@code netem-<port>-...}; {@link #close()} stops all of them.
+ * delays every byte by {@link LinkProfile#oneWayDelay()} and optionally caps bandwidth. The link can be cut (both
+ * peers see a reset) or black-holed (a partition: nothing moves, nobody is told, until it heals). Threads are
+ * daemons named {@code netem-<port>-...}; {@link #close()} stops all of them.
  */
 public final class DelayProxy implements AutoCloseable {
 
@@ -30,6 +31,7 @@ public final class DelayProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final String threadPrefix;
     private final ProxiedConnection.Wiring wiring;
+    private final Gate gate = new Gate();
     private final Set<ProxiedConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong connectionsAccepted = new AtomicLong();
     private final AtomicLong cuts = new AtomicLong();
@@ -57,7 +59,7 @@ public final class DelayProxy implements AutoCloseable {
         server.bind(listen);
         this.threadPrefix = "netem-" + server.getLocalPort();
         this.wiring = new ProxiedConnection.Wiring(target, CONNECT_TIMEOUT_MILLIS, maxQueuedBytesPerDirection,
-                () -> this.profile, bytesUpstream, bytesDownstream, connections::remove);
+                () -> this.profile, gate, bytesUpstream, bytesDownstream, connections::remove);
         this.acceptor = new Thread(this::acceptLoop, threadPrefix + "-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -118,6 +120,26 @@ public final class DelayProxy implements AutoCloseable {
         List<ProxiedConnection> open = List.copyOf(connections);
         open.forEach(ProxiedConnection::abort);
         return open.size();
+    }
+
+    /**
+     * Partitions the link without telling either side, as a dropped route or a dead peer would: open connections
+     * stay open but forward nothing in either direction (bytes already read are held, and once the per-direction
+     * cap is queued the proxy stops reading, so senders see their TCP window close), and new connections are
+     * accepted but not connected to the target. Only deadlines, keepalives or a {@link #cutConnections() cut} end
+     * them. {@link #heal()} delivers everything held, in order, as TCP retransmission would.
+     */
+    public void blackHole() {
+        gate.shut();
+    }
+
+    /** Ends a {@link #blackHole()}: held bytes and connections go through, and the link is normal again. */
+    public void heal() {
+        gate.open();
+    }
+
+    public boolean blackHoled() {
+        return !gate.isOpen();
     }
 
     /** How many times {@link #cutConnections()} was called. */

@@ -30,16 +30,18 @@ final class Pipe {
     private final Socket sink;
     private final DelayLine line;
     private final Supplier<LinkProfile> profile;
+    private final Gate gate;
     private final AtomicLong bytesWritten;
     private final Listener listener;
     private final Pacer pacer = new Pacer();
 
-    Pipe(Socket source, Socket sink, long capBytes, Supplier<LinkProfile> profile, AtomicLong bytesWritten,
+    Pipe(Socket source, Socket sink, long capBytes, Supplier<LinkProfile> profile, Gate gate, AtomicLong bytesWritten,
          Listener listener) {
         this.source = source;
         this.sink = sink;
         this.line = new DelayLine(capBytes);
         this.profile = profile;
+        this.gate = gate;
         this.bytesWritten = bytesWritten;
         this.listener = listener;
     }
@@ -81,6 +83,7 @@ final class Pipe {
             DelayLine.Chunk chunk;
             while ((chunk = line.take()) != null) {
                 Deadlines.sleepUntil(chunk.deliverAtNanos());
+                gate.awaitOpen();
                 if (chunk.endOfStream()) {
                     // Half-close rather than close: the other direction may still be carrying a response.
                     sink.shutdownOutput();
@@ -101,6 +104,7 @@ final class Pipe {
         while (offset < bytes.length) {
             long rate = profile.get().bytesPerSecond();
             int slice = Pacer.sliceBytes(rate, bytes.length - offset);
+            gate.awaitOpen(); // the link may be black-holed between the slices of a rate-limited chunk
             pacer.acquire(slice, rate);
             out.write(bytes, offset, slice);
             offset += slice;

@@ -18,7 +18,8 @@ final class ProxiedConnection implements Pipe.Listener {
 
     /** What the connection needs from its proxy. */
     record Wiring(InetSocketAddress target, int connectTimeoutMillis, long capBytes, Supplier<LinkProfile> profile,
-                  AtomicLong bytesUpstream, AtomicLong bytesDownstream, Consumer<ProxiedConnection> onEnd) {
+                  Gate gate, AtomicLong bytesUpstream, AtomicLong bytesDownstream,
+                  Consumer<ProxiedConnection> onEnd) {
     }
 
     private final String name;
@@ -52,14 +53,17 @@ final class ProxiedConnection implements Pipe.Listener {
             if (address.isUnresolved()) {
                 address = new InetSocketAddress(address.getHostString(), address.getPort());
             }
+            // Black-holed: the client's connection is accepted, but nothing reaches the target until the heal.
+            wiring.gate().awaitOpen();
             target.connect(address, wiring.connectTimeoutMillis());
             synchronized (this) {
                 if (closed) {
                     return;
                 }
-                upstream = new Pipe(client, target, wiring.capBytes(), wiring.profile(), wiring.bytesUpstream(), this);
-                downstream = new Pipe(target, client, wiring.capBytes(), wiring.profile(), wiring.bytesDownstream(),
-                        this);
+                upstream = new Pipe(client, target, wiring.capBytes(), wiring.profile(), wiring.gate(),
+                        wiring.bytesUpstream(), this);
+                downstream = new Pipe(target, client, wiring.capBytes(), wiring.profile(), wiring.gate(),
+                        wiring.bytesDownstream(), this);
                 up = upstream;
                 Pipe down = downstream;
                 startThread("up-write", up::writeLoop);
@@ -68,6 +72,9 @@ final class ProxiedConnection implements Pipe.Listener {
             }
         } catch (IOException e) {
             abort();
+            return;
+        } catch (InterruptedException e) {
+            abort(); // cut or closed while black-holed
             return;
         }
         up.readLoop();

@@ -8,12 +8,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Loopback echo server: writes back whatever it reads and half-closes when the client does. */
 final class EchoServer implements AutoCloseable {
 
     private final ServerSocket server;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger accepted = new AtomicInteger();
 
     EchoServer() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -26,11 +28,17 @@ final class EchoServer implements AutoCloseable {
         return server.getLocalPort();
     }
 
+    /** Connections that reached the server. */
+    int accepted() {
+        return accepted.get();
+    }
+
     private void acceptLoop() {
         try {
             while (true) {
                 Socket socket = server.accept();
                 socket.setTcpNoDelay(true);
+                accepted.incrementAndGet();
                 sockets.add(socket);
                 Thread echo = new Thread(() -> echo(socket), "echo-conn");
                 echo.setDaemon(true);

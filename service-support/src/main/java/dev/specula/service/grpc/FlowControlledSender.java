@@ -22,6 +22,8 @@ public final class FlowControlledSender<T> {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     private volatile boolean cancelled;
+    /** Set by {@link #endWith}: what the next {@link #send} throws. */
+    private volatile Status ending;
 
     public FlowControlledSender(ServerCallStreamObserver<T> observer, Duration maxStall) {
         this.observer = observer;
@@ -39,15 +41,44 @@ public final class FlowControlledSender<T> {
     }
 
     /**
+     * Ends the stream from another thread (e.g. the server shutting down): the next {@link #send}, or one waiting
+     * for readiness, throws {@code status} instead of sending, so the generating thread unwinds and frees what it
+     * holds before the call is closed with that status. {@link #sendFinal} still goes through: a generation that is
+     * already complete is delivered whole.
+     */
+    public void endWith(Status status) {
+        ending = status;
+        signal();
+    }
+
+    /**
      * Sends one message, waiting for readiness.
      *
      * @return false if the client cancelled (the message was dropped)
+     * @throws io.grpc.StatusRuntimeException DEADLINE_EXCEEDED when the client stopped reading for the stall
+     *                                        timeout, or the status given to {@link #endWith}
      */
     public boolean send(T message) {
+        return send(message, true);
+    }
+
+    /** Sends the stream's last message (e.g. its summary); unlike {@link #send}, not stopped by {@link #endWith}. */
+    public boolean sendFinal(T message) {
+        return send(message, false);
+    }
+
+    private boolean send(T message, boolean endable) {
         long deadline = System.nanoTime() + maxStall.toNanos();
         lock.lock();
         try {
-            while (!observer.isReady()) {
+            while (true) {
+                Status end = ending;
+                if (endable && end != null) {
+                    throw end.asRuntimeException();
+                }
+                if (observer.isReady()) {
+                    break;
+                }
                 if (cancelled()) {
                     return false;
                 }

@@ -87,7 +87,7 @@ public final class GenerationStreamer {
                 .setStats(ProtoMapping.stats(stats))
                 .setCachedTokens(cachedTokens);
         summaryExtras.accept(summary);
-        out.send(GenerateEvent.newBuilder().setSummary(summary
+        out.sendFinal(GenerateEvent.newBuilder().setSummary(summary
                 .setElapsedSeconds((System.nanoTime() - start) / 1e9)).build());
         out.complete();
         return outcome;
@@ -110,7 +110,7 @@ public final class GenerationStreamer {
                 .setCompletionTokens(tokens.length)
                 .setStats(stats);
         summaryExtras.accept(summary);
-        out.send(GenerateEvent.newBuilder().setSummary(summary
+        out.sendFinal(GenerateEvent.newBuilder().setSummary(summary
                 .setElapsedSeconds((System.nanoTime() - startNanos) / 1e9)).build());
         out.complete();
     }

@@ -15,11 +15,11 @@ import org.springframework.grpc.server.lifecycle.GrpcServerShutdownEvent;
 import org.springframework.stereotype.Component;
 
 /**
- * The last step of a graceful stop (RELIABILITY.md #7): sessions still open near the end of the gRPC server's
- * grace period ({@code spring.grpc.server.shutdown.grace-period}) are ended with UNAVAILABLE
- * {@value #STATUS_DESCRIPTION}, and their KV is freed (offloaded first when a store is configured), instead of
- * being cut by the server's {@code shutdownNow}. A client then knows it may resume on another verifier, and the
- * cache keeps its blocks.
+ * The last step of a graceful stop (RELIABILITY.md #7): sessions and target-only Generate streams still open near
+ * the end of the gRPC server's grace period ({@code spring.grpc.server.shutdown.grace-period}) are ended with
+ * UNAVAILABLE {@value #STATUS_DESCRIPTION}, and their KV is freed (offloaded first when a store is configured),
+ * instead of being cut by the server's {@code shutdownNow}. A client (the drafter, the router, the edge client)
+ * then knows it may resume on another verifier, and the cache keeps its blocks.
  *
  * <p>They are ended {@code min(5 s, grace / 5)} before the grace period runs out, which leaves time to offload and
  * send the status; with a grace period of 0 at once, with a negative one (wait for ever) never.
@@ -31,7 +31,7 @@ public class SessionShutdown implements ApplicationListener<GrpcServerShutdownEv
     private static final String GRACE_PERIOD = "spring.grpc.server.shutdown.grace-period";
     private static final Duration MAX_MARGIN = Duration.ofSeconds(5);
 
-    private final Set<SessionStreamHandler> open = ConcurrentHashMap.newKeySet();
+    private final Set<OpenStream> open = ConcurrentHashMap.newKeySet();
     /** When to end the open sessions after the server starts shutting down; null = never. */
     private final Duration endAfter;
 
@@ -49,15 +49,16 @@ public class SessionShutdown implements ApplicationListener<GrpcServerShutdownEv
         }
     }
 
-    void opened(SessionStreamHandler session) {
-        open.add(session);
+    void opened(OpenStream stream) {
+        open.add(stream);
     }
 
-    void ended(SessionStreamHandler session) {
-        open.remove(session);
+    void ended(OpenStream stream) {
+        open.remove(stream);
     }
 
-    int openSessions() {
+    /** Sessions and Generate streams not ended yet. */
+    int openStreams() {
         return open.size();
     }
 
@@ -75,17 +76,20 @@ public class SessionShutdown implements ApplicationListener<GrpcServerShutdownEv
                 }));
     }
 
-    /** Ends every open session cleanly; each waits for a round it is verifying to finish first. */
+    /**
+     * Ends every open stream cleanly: a session waits for a round it is verifying to finish first; a Generate
+     * stream ends at its next chunk, on its own thread.
+     */
     void endAll() {
-        List<SessionStreamHandler> left = List.copyOf(open);
+        List<OpenStream> left = List.copyOf(open);
         if (!left.isEmpty()) {
-            log.info("ending {} open session(s): the shutdown grace period is running out", left.size());
+            log.info("ending {} open stream(s): the shutdown grace period is running out", left.size());
         }
-        for (SessionStreamHandler session : left) {
+        for (OpenStream stream : left) {
             try {
-                session.endForShutdown(STATUS_DESCRIPTION);
+                stream.endForShutdown(STATUS_DESCRIPTION);
             } catch (RuntimeException e) {
-                log.warn("could not end a session cleanly at shutdown", e);
+                log.warn("could not end a stream cleanly at shutdown", e);
             }
         }
     }

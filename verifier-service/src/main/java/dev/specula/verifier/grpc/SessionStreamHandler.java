@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * message for the idle timeout: the client paused, lost its link, or stopped reading), or ended with UNAVAILABLE
  * when the verifier stops ({@link SessionShutdown}).
  */
-final class SessionStreamHandler implements StreamObserver<SessionRequest> {
+final class SessionStreamHandler implements StreamObserver<SessionRequest>, OpenStream {
     private final VerifierEngine engine;
     private final VerifierMetrics metrics;
     private final ServerCallStreamObserver<SessionResponse> responses;
@@ -86,7 +86,8 @@ final class SessionStreamHandler implements StreamObserver<SessionRequest> {
      * The verifier is stopping and its grace period is running out: end the session with UNAVAILABLE (the client
      * may resume elsewhere) and free its KV, rather than be cut when the server stops.
      */
-    synchronized void endForShutdown(String description) {
+    @Override
+    public synchronized void endForShutdown(String description) {
         if (finished) {
             return;
         }

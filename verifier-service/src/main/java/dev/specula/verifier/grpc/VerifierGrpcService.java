@@ -27,6 +27,7 @@ import dev.specula.verifier.engine.VerifierEngine;
 import dev.specula.verifier.metrics.VerifierMetrics;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -86,6 +87,10 @@ public class VerifierGrpcService implements VerifierGrpc.AsyncService, BindableS
         // N-gram drafting runs here, next to the target: the loop's verify call is local, no round trip per round.
         boolean ngram = request.getPolicy().getDraftSource() == DraftSourceKind.DRAFT_SOURCE_KIND_NGRAM;
         SpeculationPlan plan = PolicyMapping.plan(request.getPolicy(), 0, SpeculationPlan.DEFAULTS);
+        // At shutdown the next chunk throws UNAVAILABLE: the session below is closed (KV offloaded and freed) as the
+        // exception leaves, and the status mapping closes the call with it, so the router resumes elsewhere.
+        OpenStream stream = description -> out.endWith(Status.UNAVAILABLE.withDescription(description));
+        shutdown.opened(stream);
         try (ActiveSession session = engine.open(request.getTenant(), Fences.of(request.getFence()), prompt,
                 params, request.getMaxNewTokens(), "");
              NgramDraftSource lookup = plan.newNgramSource()) {
@@ -104,6 +109,8 @@ public class VerifierGrpcService implements VerifierGrpc.AsyncService, BindableS
             if (!ngram) {
                 metrics.recordTargetOnly(outcome);
             }
+        } finally {
+            shutdown.ended(stream);
         }
     }
 
