@@ -55,7 +55,16 @@ public class DrafterGrpcService implements DrafterGrpc.AsyncService, BindableSer
 
     @Override
     public void generate(DraftGenerateRequest request, StreamObserver<GenerateEvent> responses) {
-        var out = new FlowControlledSender<>((ServerCallStreamObserver<GenerateEvent>) responses, maxStall);
+        metrics.generationOpened();
+        try {
+            generate(request, new FlowControlledSender<>((ServerCallStreamObserver<GenerateEvent>) responses,
+                    maxStall));
+        } finally {
+            metrics.generationClosed();
+        }
+    }
+
+    private void generate(DraftGenerateRequest request, FlowControlledSender<GenerateEvent> out) {
         int[] prompt = ProtoMapping.tokens(request.getPromptTokenIdsList(), engine.vocabSize());
         SamplingParams params = ProtoMapping.sampling(request.getSampling());
         Mode mode = request.getMode() == Mode.MODE_UNSPECIFIED ? Mode.MODE_SPECULATIVE : request.getMode();

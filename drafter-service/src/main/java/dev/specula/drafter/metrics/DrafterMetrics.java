@@ -10,8 +10,10 @@ import dev.specula.core.loop.VerifierLoad;
 import dev.specula.core.verify.Verdict;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Drafter-side speculation metrics (vLLM semantics: mean acceptance length = 1 + accepted / drafts), per-request
@@ -36,6 +38,7 @@ public final class DrafterMetrics {
     private final Counter ngramDrafts;
     private final Counter deadlineMisses;
     private final Counter deadlineSkips;
+    private final AtomicInteger openGenerations = new AtomicInteger();
 
     public DrafterMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -72,6 +75,23 @@ public final class DrafterMetrics {
                 .description("rounds sent without drafting while a drafter that kept missing the deadline is "
                         + "backed off (a backoff is mostly sent as bursts of plain steps, not rounds)")
                 .register(registry);
+        // A generation holds a drafter KV cache and a verifier session: after a caller vanishes this must drop
+        // back, whether its cancellation arrived or a stream error ended the loop (RELIABILITY.md #6, #8).
+        Gauge.builder("specula_drafter_open_generations", openGenerations, AtomicInteger::get)
+                .description("Generate calls being served (drafting, verifying or streaming)").register(registry);
+    }
+
+    /** One Generate call started being served; pair with {@link #generationClosed()}. */
+    public void generationOpened() {
+        openGenerations.incrementAndGet();
+    }
+
+    public void generationClosed() {
+        openGenerations.decrementAndGet();
+    }
+
+    public int openGenerations() {
+        return openGenerations.get();
     }
 
     /** Counts what the draft step deadline does, for every generation. */

@@ -108,6 +108,17 @@ final class ServiceProcess implements AutoCloseable {
         return sum;
     }
 
+    /** Polls a gauge until it reads 0, for at most {@code timeout}; returns its last value (0 unless timed out). */
+    double awaitZero(String gauge, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        double value = metric(gauge);
+        while (value > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            value = metric(gauge);
+        }
+        return value;
+    }
+
     /** SIGSTOP: the whole JVM freezes (a long GC pause, a stuck VM) with its connections left open. */
     void pause() throws Exception {
         signal("STOP");
