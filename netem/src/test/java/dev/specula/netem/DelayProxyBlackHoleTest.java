@@ -30,6 +30,9 @@ class DelayProxyBlackHoleTest {
              DelayProxy proxy = new DelayProxy("127.0.0.1", echo.port(), LinkProfile.NONE)) {
             try (Socket open = connect(proxy.port())) {
                 roundTripNanos(open, PING); // connected through to the echo server
+                // The proxy counts a chunk after writing it, so the echo may answer before the count moves.
+                awaitTrue(() -> proxy.bytesUpstream() == PING.length,
+                        () -> "the round trip's bytes were not counted: " + proxy.bytesUpstream());
                 long forwarded = proxy.bytesUpstream();
 
                 proxy.blackHole();

@@ -2,12 +2,9 @@ package dev.specula.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.specula.proto.v1.GenerateEvent;
-import dev.specula.proto.v1.GenerateRequest;
-import dev.specula.proto.v1.GenerationSummary;
+import dev.specula.e2e.RouterCalls.Action;
+import dev.specula.e2e.RouterCalls.Run;
 import dev.specula.proto.v1.Mode;
-import dev.specula.proto.v1.RouterGrpc;
-import dev.specula.proto.v1.SamplingParams;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.net.URI;
@@ -16,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -70,11 +66,11 @@ class KillNineTest {
             p.awaitReady(Duration.ofMinutes(4));
         }
         channel = ManagedChannelBuilder.forTarget(router.grpcAddress()).usePlaintext().build();
-        awaitRouterServing();
+        RouterCalls.awaitServing(channel, Mode.MODE_SPECULATIVE);
         Run baseline = generate(Mode.MODE_SPECULATIVE, null);
-        assertThat(baseline.summary.getCompletionTokens()).isEqualTo(MAX_TOKENS);
-        assertThat(baseline.summary.getFallbackReason()).isEmpty();
-        expected = baseline.text;
+        assertThat(baseline.summary().getCompletionTokens()).isEqualTo(MAX_TOKENS);
+        assertThat(baseline.summary().getFallbackReason()).isEmpty();
+        expected = baseline.text();
     }
 
     @AfterAll
@@ -99,14 +95,16 @@ class KillNineTest {
     @Test
     @Order(2)
     void killingTheVerifierThatServesTheRequestResumesOnTheOtherReplica() throws Exception {
-        Run run = generate(Mode.MODE_SPECULATIVE, () -> servingVerifier().kill9());
+        Run run = generate(Mode.MODE_SPECULATIVE,
+                () -> RouterCalls.servingVerifier(verifierA, verifierB).kill9());
 
-        assertThat(run.text).as("greedy output with a verifier killed mid-stream").isEqualTo(expected);
-        assertThat(run.summary.getCompletionTokens()).isEqualTo(MAX_TOKENS);
-        assertThat(run.summary.getFallbackReason()).contains("verifier").contains("resumed on another replica");
+        assertThat(run.text()).as("greedy output with a verifier killed mid-stream").isEqualTo(expected);
+        assertThat(run.summary().getCompletionTokens()).isEqualTo(MAX_TOKENS);
+        assertThat(run.summary().getFallbackReason()).contains("verifier").contains("resumed on another replica");
         ServiceProcess survivor = verifierA.alive() ? verifierA : verifierB;
         assertThat(verifierA.alive() && verifierB.alive()).as("one verifier was killed").isFalse();
-        awaitZero(survivor, "specula_verifier_open_sessions");
+        assertThat(survivor.awaitZero("specula_verifier_open_sessions", Duration.ofSeconds(30))).as(survivor.name)
+                .isZero();
     }
 
     @Test
@@ -114,9 +112,9 @@ class KillNineTest {
     void killingTheOnlyDrafterContinuesOnTheVerifierFromTheTokensAlreadyStreamed() throws Exception {
         Run run = generate(Mode.MODE_SPECULATIVE, drafter::kill9);
 
-        assertThat(run.text).as("greedy output with the drafter killed mid-stream").isEqualTo(expected);
-        assertThat(run.summary.getMode()).isEqualTo(Mode.MODE_TARGET_ONLY);
-        assertThat(run.summary.getFallbackReason()).contains("drafter unavailable");
+        assertThat(run.text()).as("greedy output with the drafter killed mid-stream").isEqualTo(expected);
+        assertThat(run.summary().getMode()).isEqualTo(Mode.MODE_TARGET_ONLY);
+        assertThat(run.summary().getFallbackReason()).contains("drafter unavailable");
     }
 
     @Test
@@ -125,33 +123,12 @@ class KillNineTest {
         ServiceProcess survivor = verifierA.alive() ? verifierA : verifierB;
         Run run = generate(Mode.MODE_TARGET_ONLY, kvstore::kill9);
 
-        assertThat(run.text).isEqualTo(expected);
+        assertThat(run.text()).isEqualTo(expected);
         // The verifier offloads the finished session to a store that is gone: that must not leak or fail anything.
-        awaitZero(survivor, "specula_verifier_open_sessions");
-        assertThat(generate(Mode.MODE_TARGET_ONLY, null).text).as("serving goes on without the store")
+        assertThat(survivor.awaitZero("specula_verifier_open_sessions", Duration.ofSeconds(30))).as(survivor.name)
+                .isZero();
+        assertThat(generate(Mode.MODE_TARGET_ONLY, null).text()).as("serving goes on without the store")
                 .isEqualTo(expected);
-    }
-
-    /**
-     * The router started before its backends were listening; it sends work to a replica once a health probe
-     * (every 500 ms here) has reached it. Wait for that, as a load balancer would wait for readiness.
-     */
-    private void awaitRouterServing() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try {
-                RouterGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
-                        .generate(GenerateRequest.newBuilder().setPrompt("x").setMode(Mode.MODE_SPECULATIVE)
-                                .setMaxTokens(1).build())
-                        .forEachRemaining(e -> { });
-                return;
-            } catch (io.grpc.StatusRuntimeException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(200);
-            }
-        }
     }
 
     @Test
@@ -178,7 +155,7 @@ class KillNineTest {
         int inARow = 0;
         while (inARow < 3) {
             try {
-                assertThat(generate(Mode.MODE_SPECULATIVE, null).text).isEqualTo(expected);
+                assertThat(generate(Mode.MODE_SPECULATIVE, null).text()).isEqualTo(expected);
                 inARow++;
             } catch (io.grpc.StatusRuntimeException notYet) {
                 assertThat(System.nanoTime()).as("served again within 30 s of readiness: " + notYet)
@@ -198,60 +175,6 @@ class KillNineTest {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** One greedy generation of MAX_TOKENS; {@code midway} runs once KILL_AFTER tokens have arrived. */
-    private Run generate(Mode mode, Action midway) throws Exception {
-        Iterator<GenerateEvent> events = RouterGrpc.newBlockingStub(channel).withDeadlineAfter(3, TimeUnit.MINUTES)
-                .generate(GenerateRequest.newBuilder().setPrompt(PROMPT).setMode(mode).setMaxTokens(MAX_TOKENS)
-                        .setIgnoreEos(true).setSampling(SamplingParams.newBuilder().setTemperature(0)).build());
-        StringBuilder text = new StringBuilder();
-        int tokens = 0;
-        boolean acted = midway == null;
-        GenerationSummary summary = null;
-        while (events.hasNext()) {
-            GenerateEvent event = events.next();
-            if (event.hasSummary()) {
-                summary = event.getSummary();
-                break;
-            }
-            text.append(event.getChunk().getText());
-            tokens += event.getChunk().getTokenIdsCount();
-            if (!acted && tokens >= KILL_AFTER) {
-                midway.run();
-                acted = true;
-            }
-        }
-        assertThat(acted).as("the kill happened mid-generation").isTrue();
-        assertThat(tokens).as("tokens streamed").isEqualTo(MAX_TOKENS);
-        assertThat(summary).isNotNull();
-        return new Run(text.toString(), summary);
-    }
-
-    /**
-     * The verifier holding the running request's session. Readiness probes open a one-token session for about a
-     * millisecond every few seconds, so the answer counts only when exactly one replica has a session open.
-     */
-    private ServiceProcess servingVerifier() throws Exception {
-        for (int i = 0; i < 100; i++) {
-            boolean a = verifierA.metric("specula_verifier_open_sessions") > 0;
-            boolean b = verifierB.metric("specula_verifier_open_sessions") > 0;
-            if (a != b) {
-                return a ? verifierA : verifierB;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("could not tell which verifier serves the request");
-    }
-
-    private void awaitZero(ServiceProcess verifier, String gauge) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        double value = verifier.metric(gauge);
-        while (value > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            value = verifier.metric(gauge);
-        }
-        assertThat(value).as(gauge + " on " + verifier.name).isZero();
-    }
-
     private ServiceProcess track(ServiceProcess p) {
         processes.add(p);
         return p;
@@ -261,11 +184,10 @@ class KillNineTest {
         return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
     }
 
-    private record Run(String text, GenerationSummary summary) {
-    }
-
-    @FunctionalInterface
-    private interface Action {
-        void run() throws Exception;
+    /** One greedy generation of MAX_TOKENS through the router; {@code midway} runs once KILL_AFTER tokens arrived. */
+    private Run generate(Mode mode, Action midway) throws Exception {
+        Run run = RouterCalls.generate(channel, PROMPT, mode, MAX_TOKENS, KILL_AFTER, midway);
+        assertThat(run.tokens()).as("tokens streamed").isEqualTo(MAX_TOKENS);
+        return run;
     }
 }

@@ -2,17 +2,13 @@ package dev.specula.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.specula.proto.v1.GenerateEvent;
-import dev.specula.proto.v1.GenerateRequest;
-import dev.specula.proto.v1.GenerationSummary;
+import dev.specula.e2e.RouterCalls.Run;
+
 import dev.specula.proto.v1.Mode;
-import dev.specula.proto.v1.RouterGrpc;
-import dev.specula.proto.v1.SamplingParams;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -58,7 +54,7 @@ class StaleOwnerTest {
             p.awaitReady(Duration.ofMinutes(4));
         }
         channel = ManagedChannelBuilder.forTarget(router.grpcAddress()).usePlaintext().build();
-        awaitRouterServing();
+        RouterCalls.awaitServing(channel, Mode.MODE_TARGET_ONLY);
     }
 
     @AfterAll
@@ -76,15 +72,15 @@ class StaleOwnerTest {
         double admittedBefore = kvstore.metric("specula_kvstore_fence_writes_total", ADMITTED);
         ServiceProcess[] paused = new ServiceProcess[1];
 
-        Run run = generate(() -> {
-            paused[0] = servingVerifier();
+        Run run = RouterCalls.generate(channel, PROMPT, Mode.MODE_TARGET_ONLY, MAX_TOKENS, PAUSE_AFTER, () -> {
+            paused[0] = RouterCalls.servingVerifier(verifierA, verifierB);
             paused[0].pause();
         });
         ServiceProcess owner = paused[0];
         ServiceProcess successor = owner == verifierA ? verifierB : verifierA;
 
-        assertThat(run.tokens).as("tokens streamed: none twice, none lost").isEqualTo(MAX_TOKENS);
-        assertThat(run.summary.getFallbackReason()).contains("verifier").contains("resumed on another replica");
+        assertThat(run.tokens()).as("tokens streamed: none twice, none lost").isEqualTo(MAX_TOKENS);
+        assertThat(run.summary().getFallbackReason()).contains("verifier").contains("resumed on another replica");
         // The successor's session ends with the generation and offloads its KV at epoch 2: admitted.
         awaitAtLeast(kvstore, "specula_kvstore_fence_writes_total", ADMITTED, admittedBefore + 1);
         awaitAtLeast(successor, "specula_verifier_offload_blocks_total", "", 1);
@@ -98,73 +94,15 @@ class StaleOwnerTest {
         assertThat(owner.metric("specula_verifier_offload_blocks_total")).as("nothing of A's reached the store")
                 .isZero();
         assertThat(successor.metric("specula_verifier_offload_fenced_blocks_total")).isZero();
-        awaitZero(owner, "specula_verifier_open_sessions");
+        assertThat(owner.awaitZero("specula_verifier_open_sessions", Duration.ofSeconds(30))).as(owner.name).isZero();
 
         // The uninterrupted greedy output, computed afterwards: computed first, it would have put this prompt's
         // blocks in the store and in the serving verifier's record of offloaded keys, leaving A nothing to offload.
-        Run baseline = generate(null);
-        assertThat(baseline.tokens).isEqualTo(MAX_TOKENS);
-        assertThat(baseline.summary.getFallbackReason()).isEmpty();
-        assertThat(run.text).as("greedy output with the serving verifier frozen mid-stream").isEqualTo(baseline.text);
-    }
-
-    /** One greedy target-only generation; {@code midway} runs once PAUSE_AFTER tokens have arrived. */
-    private Run generate(Action midway) throws Exception {
-        Iterator<GenerateEvent> events = RouterGrpc.newBlockingStub(channel).withDeadlineAfter(3, TimeUnit.MINUTES)
-                .generate(GenerateRequest.newBuilder().setPrompt(PROMPT).setMode(Mode.MODE_TARGET_ONLY)
-                        .setMaxTokens(MAX_TOKENS).setIgnoreEos(true)
-                        .setSampling(SamplingParams.newBuilder().setTemperature(0)).build());
-        StringBuilder text = new StringBuilder();
-        int tokens = 0;
-        boolean acted = midway == null;
-        GenerationSummary summary = null;
-        while (events.hasNext()) {
-            GenerateEvent event = events.next();
-            if (event.hasSummary()) {
-                summary = event.getSummary();
-                break;
-            }
-            text.append(event.getChunk().getText());
-            tokens += event.getChunk().getTokenIdsCount();
-            if (!acted && tokens >= PAUSE_AFTER) {
-                midway.run();
-                acted = true;
-            }
-        }
-        assertThat(acted).as("the pause happened mid-generation").isTrue();
-        assertThat(summary).isNotNull();
-        return new Run(text.toString(), tokens, summary);
-    }
-
-    /** The verifier holding the running request's session (readiness probes open one-token sessions briefly). */
-    private ServiceProcess servingVerifier() throws Exception {
-        for (int i = 0; i < 100; i++) {
-            boolean a = verifierA.metric("specula_verifier_open_sessions") > 0;
-            boolean b = verifierB.metric("specula_verifier_open_sessions") > 0;
-            if (a != b) {
-                return a ? verifierA : verifierB;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("could not tell which verifier serves the request");
-    }
-
-    private void awaitRouterServing() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try {
-                RouterGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
-                        .generate(GenerateRequest.newBuilder().setPrompt("x").setMode(Mode.MODE_TARGET_ONLY)
-                                .setMaxTokens(1).build())
-                        .forEachRemaining(e -> { });
-                return;
-            } catch (io.grpc.StatusRuntimeException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(200);
-            }
-        }
+        Run baseline = RouterCalls.generate(channel, PROMPT, Mode.MODE_TARGET_ONLY, MAX_TOKENS, PAUSE_AFTER, null);
+        assertThat(baseline.tokens()).isEqualTo(MAX_TOKENS);
+        assertThat(baseline.summary().getFallbackReason()).isEmpty();
+        assertThat(run.text()).as("greedy output with the serving verifier frozen mid-stream")
+                .isEqualTo(baseline.text());
     }
 
     private static void awaitAtLeast(ServiceProcess p, String metric, String label, double atLeast) throws Exception {
@@ -178,26 +116,8 @@ class StaleOwnerTest {
                 atLeast);
     }
 
-    private static void awaitZero(ServiceProcess p, String gauge) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        double value = p.metric(gauge);
-        while (value > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            value = p.metric(gauge);
-        }
-        assertThat(value).as(gauge + " on " + p.name).isZero();
-    }
-
     private ServiceProcess track(ServiceProcess p) {
         processes.add(p);
         return p;
-    }
-
-    private record Run(String text, int tokens, GenerationSummary summary) {
-    }
-
-    @FunctionalInterface
-    private interface Action {
-        void run() throws Exception;
     }
 }
