@@ -198,9 +198,13 @@ class FeatureMatrixTest {
         ManagedChannel verifier = NettyChannelBuilder.forAddress("127.0.0.1", mesh.verifier().grpcPort())
                 .usePlaintext().build();
         try {
-            assertThat(HealthGrpc.newBlockingStub(verifier).withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .check(HealthCheckRequest.newBuilder().setService("verifier").build()).getStatus())
-                    .isEqualTo(ServingStatus.SERVING);
+            // The "verifier" health service is published from Actuator's health on a timer (first after a few
+            // seconds): until then it is NOT_FOUND, which says nothing about the verifier.
+            await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(20))
+                    .ignoreException(StatusRuntimeException.class).untilAsserted(() -> assertThat(HealthGrpc.newBlockingStub(verifier)
+                            .withDeadlineAfter(10, TimeUnit.SECONDS)
+                            .check(HealthCheckRequest.newBuilder().setService("verifier").build()).getStatus())
+                            .isEqualTo(ServingStatus.SERVING));
         } finally {
             verifier.shutdownNow();
         }
