@@ -13,6 +13,7 @@ import dev.specula.proto.v1.GenerateEvent;
 import dev.specula.proto.v1.Mode;
 import dev.specula.runtime.engine.ServingEngine;
 import dev.specula.service.testing.RunningService;
+import dev.specula.service.testing.SeededClients;
 import dev.specula.service.testing.TestTokens;
 import dev.specula.verifier.VerifierApplication;
 import dev.specula.verifier.engine.VerifierEngine;
@@ -20,15 +21,9 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -84,27 +79,8 @@ class RandomGenerateCancelTest {
         DrafterMetrics drafterMetrics = drafter.bean(DrafterMetrics.class);
         long reservedBefore = serving.budget().reservedBytes();
         long kvBefore = serving.kvBytesInUse();
-        ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
-        List<Future<Map<CancelPoint, Integer>>> results = new ArrayList<>();
-        try {
-            for (int c = 0; c < CLIENTS; c++) {
-                Random random = new Random(SEED + c);
-                results.add(clients.submit(() -> {
-                    Map<CancelPoint, Integer> hits = new EnumMap<>(CancelPoint.class);
-                    for (int run = 0; run < RUNS / CLIENTS; run++) {
-                        hits.merge(runOnce(random), 1, Integer::sum);
-                    }
-                    return hits;
-                }));
-            }
-            Map<CancelPoint, Integer> hits = new EnumMap<>(CancelPoint.class);
-            for (Future<Map<CancelPoint, Integer>> result : results) {
-                result.get(2, TimeUnit.MINUTES).forEach((point, n) -> hits.merge(point, n, Integer::sum));
-            }
-            assertThat(hits).as("every cancel point was reached").containsOnlyKeys(CancelPoint.values());
-        } finally {
-            clients.shutdownNow();
-        }
+        Map<CancelPoint, Integer> hits = SeededClients.run(CLIENTS, RUNS, SEED, CancelPoint.class, this::runOnce);
+        assertThat(hits).as("every cancel point was reached").containsOnlyKeys(CancelPoint.values());
 
         await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertThat(drafterMetrics.openGenerations()).as("drafter generations").isZero();

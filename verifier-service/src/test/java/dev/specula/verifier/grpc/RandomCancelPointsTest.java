@@ -1,30 +1,17 @@
 package dev.specula.verifier.grpc;
 
+import dev.specula.service.testing.SeededClients;
 import static dev.specula.service.testing.TestTokens.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.proto.v1.SessionRequest;
-import dev.specula.proto.v1.SessionResponse;
-import dev.specula.proto.v1.VerifierGrpc;
 import dev.specula.runtime.engine.ServingEngine;
-import io.grpc.Channel;
 import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,7 +26,6 @@ class RandomCancelPointsTest extends RunningVerifierTest {
     private static final long SEED = 20261122L;
     private static final int RUNS = 200;
     private static final int CLIENTS = 4;
-    private static final long WAIT_SECONDS = 20;
 
     enum CancelPoint { BEFORE_OPEN, DURING_OPEN, AFTER_OPEN, DURING_ROUND, BETWEEN_ROUNDS }
 
@@ -54,28 +40,8 @@ class RandomCancelPointsTest extends RunningVerifierTest {
         ServingEngine serving = engine.serving();
         long reservedBefore = serving.budget().reservedBytes();
         long kvBefore = serving.kvBytesInUse();
-        ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
-        List<Future<Map<CancelPoint, Integer>>> results = new ArrayList<>();
-        try {
-            for (int c = 0; c < CLIENTS; c++) {
-                Random random = new Random(SEED + c);
-                results.add(clients.submit(() -> {
-                    Map<CancelPoint, Integer> hits = new EnumMap<>(CancelPoint.class);
-                    for (int run = 0; run < RUNS / CLIENTS; run++) {
-                        CancelPoint point = runOnce(random);
-                        hits.merge(point, 1, Integer::sum);
-                    }
-                    return hits;
-                }));
-            }
-            Map<CancelPoint, Integer> hits = new EnumMap<>(CancelPoint.class);
-            for (Future<Map<CancelPoint, Integer>> result : results) {
-                result.get(2, TimeUnit.MINUTES).forEach((point, n) -> hits.merge(point, n, Integer::sum));
-            }
-            assertThat(hits).as("every cancel point was reached").containsOnlyKeys(CancelPoint.values());
-        } finally {
-            clients.shutdownNow();
-        }
+        Map<CancelPoint, Integer> hits = SeededClients.run(CLIENTS, RUNS, SEED, CancelPoint.class, this::runOnce);
+        assertThat(hits).as("every cancel point was reached").containsOnlyKeys(CancelPoint.values());
 
         await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertThat(engine.openSessions()).as("open sessions").isZero();
@@ -98,14 +64,14 @@ class RandomCancelPointsTest extends RunningVerifierTest {
         int[] prompt = tokens(1 + random.nextInt(300), random.nextInt());
         int maxNewTokens = 32 + random.nextInt(33);
         int rounds = random.nextInt(4);
-        Client client = new Client(verifier.channel());
+        SessionCall client = new SessionCall(verifier.channel());
         try {
             if (point == CancelPoint.BEFORE_OPEN) {
                 return point;
             }
             client.send(SessionRequest.newBuilder()
                     .setOpen(VerifierSessionGrpcTest.open(prompt, SamplingParams.GREEDY, maxNewTokens)).build());
-            if (point == CancelPoint.DURING_OPEN || !client.answered()) {
+            if (point == CancelPoint.DURING_OPEN || !client.answeredUnless(Status.Code.RESOURCE_EXHAUSTED)) {
                 return point; // refused (no KV memory within admission-wait) counts too: it must leak nothing either
             }
             if (point == CancelPoint.AFTER_OPEN) {
@@ -113,7 +79,7 @@ class RandomCancelPointsTest extends RunningVerifierTest {
             }
             for (int r = 1; r <= rounds; r++) {
                 client.send(round(r, random));
-                if (!client.answered()) {
+                if (!client.answeredUnless(Status.Code.RESOURCE_EXHAUSTED)) {
                     return point;
                 }
             }
@@ -122,7 +88,11 @@ class RandomCancelPointsTest extends RunningVerifierTest {
             }
             return point;
         } finally {
-            client.end(crash);
+            if (crash) {
+                client.dropWithError();
+            } else {
+                client.cancel();
+            }
         }
     }
 
@@ -133,68 +103,5 @@ class RandomCancelPointsTest extends RunningVerifierTest {
             drafted[i] = random.nextInt(256);
         }
         return SessionRequest.newBuilder().setRound(VerifierSessionGrpcTest.round(number, drafted, null)).build();
-    }
-
-    /** A session stream whose answers are queued and taken with a bounded wait. */
-    private static final class Client {
-        private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
-        private final ClientCallStreamObserver<SessionRequest> requests;
-
-        Client(Channel channel) {
-            AtomicReference<ClientCallStreamObserver<SessionRequest>> stream = new AtomicReference<>();
-            VerifierGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .session(new ClientResponseObserver<SessionRequest, SessionResponse>() {
-                        @Override
-                        public void beforeStart(ClientCallStreamObserver<SessionRequest> requestStream) {
-                            stream.set(requestStream);
-                        }
-
-                        @Override
-                        public void onNext(SessionResponse value) {
-                            inbox.add(value);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            inbox.add(Status.fromThrowable(t));
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            inbox.add(Status.OK);
-                        }
-                    });
-            requests = stream.get();
-        }
-
-        void send(SessionRequest request) {
-            requests.onNext(request);
-        }
-
-        /** Whether the next thing to arrive is an answer (not the stream's end); fails after a bounded wait. */
-        boolean answered() {
-            try {
-                Object next = inbox.poll(WAIT_SECONDS, TimeUnit.SECONDS);
-                assertThat(next).as("an answer or the stream's end within %d s", WAIT_SECONDS).isNotNull();
-                if (next instanceof Status status) {
-                    assertThat(status.getCode()).as("the only refusal a valid session may get: " + status)
-                            .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-                    return false;
-                }
-                return true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-
-        /** Cancels the call, or fails the request stream as a crashing caller would. */
-        void end(boolean crash) {
-            if (crash) {
-                requests.onError(new IllegalStateException("test client crashed"));
-            } else {
-                requests.cancel("test client cancelled", null);
-            }
-        }
     }
 }

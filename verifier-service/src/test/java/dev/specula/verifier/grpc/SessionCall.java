@@ -96,6 +96,20 @@ final class SessionCall {
         }
     }
 
+    /**
+     * Whether the next thing to arrive is a response (false: the stream failed with {@code refusal}, the one failure
+     * the caller expects); fails the test on any other failure, on completion, or after a bounded wait.
+     */
+    boolean answeredUnless(Status.Code refusal) {
+        Object next = take();
+        if (next instanceof SessionResponse) {
+            return true;
+        }
+        assertThat(next instanceof Status status && status.getCode() == refusal)
+                .as("a response or %s, got %s", refusal, describe(next)).isTrue();
+        return false;
+    }
+
     /** Half-closes and waits for the server to complete the stream. */
     void completeAndAwaitEnd() {
         requests.onCompleted();
