@@ -285,6 +285,13 @@ spec:
         - name: MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT
           value: {{ . | quote }}
         {{- end }}
+        {{- if or $root.Values.tracing.otlpEndpoint (gt (float64 $root.Values.tracing.samplingProbability) 0.0) }}
+        # gRPC observations carry the trace from hop to hop; they are off by default (they cost throughput).
+        - name: SPRING_GRPC_SERVER_OBSERVATION_ENABLED
+          value: "true"
+        - name: SPRING_GRPC_CLIENT_OBSERVATION_ENABLED
+          value: "true"
+        {{- end }}
         {{- if $root.Values.tls.enabled }}
         - name: SPRING_SSL_BUNDLE_PEM_SPECULA_KEYSTORE_CERTIFICATE
           value: file:/etc/specula/tls/tls.crt

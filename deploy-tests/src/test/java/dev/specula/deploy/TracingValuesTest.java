@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 class TracingValuesTest {
     static final String SAMPLING = "MANAGEMENT_TRACING_SAMPLING_PROBABILITY";
     static final String ENDPOINT = "MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT";
+    static final List<String> OBSERVATION = List.of("SPRING_GRPC_SERVER_OBSERVATION_ENABLED",
+            "SPRING_GRPC_CLIENT_OBSERVATION_ENABLED");
     static final List<String> SERVICES = List.of("router", "drafter", "verifier", "kv-store");
 
     @Test
@@ -23,7 +25,22 @@ class TracingValuesTest {
         for (String service : SERVICES) {
             assertThat(Manifests.env(manifests.container(service), SAMPLING)).as(service).isEqualTo("0");
             assertThat(manifests.container(service).getEnv()).extracting(V1EnvVar::getName).as(service)
-                    .doesNotContain(ENDPOINT);
+                    .doesNotContain(ENDPOINT).doesNotContainAnyElementsOf(OBSERVATION);
+        }
+    }
+
+    /** gRPC observations carry traces between the services but cost throughput: on only when tracing is. */
+    @Test
+    void grpcObservationsAreOnWhenTracesAreSampledOrExported() {
+        for (String tracing : new String[] {"tracing.samplingProbability=0.1",
+                "tracing.otlpEndpoint=http://collector:4318/v1/traces"}) {
+            Manifests manifests = Chart.render(null, tracing);
+            for (String service : SERVICES) {
+                for (String observation : OBSERVATION) {
+                    assertThat(Manifests.env(manifests.container(service), observation)).as(service + ", " + tracing)
+                            .isEqualTo("true");
+                }
+            }
         }
     }
 
@@ -50,6 +67,8 @@ class TracingValuesTest {
     @Test
     void theVariablesNameSpringBootsTracingProperties() {
         assertThat(SpringBindingTest.binds(SAMPLING, "management.tracing.sampling.probability")).isTrue();
+        assertThat(SpringBindingTest.binds(OBSERVATION.get(0), "spring.grpc.server.observation.enabled")).isTrue();
+        assertThat(SpringBindingTest.binds(OBSERVATION.get(1), "spring.grpc.client.observation.enabled")).isTrue();
         assertThat(SpringBindingTest.binds(ENDPOINT, "management.opentelemetry.tracing.export.otlp.endpoint"))
                 .isTrue();
     }

@@ -59,7 +59,9 @@ class TracingMeshTest {
         ModelPair pair = ModelPair.TEST_TINY;
         MeshOptions options = new MeshOptions(pair.drafter(), pair.verifier(), 0, 0, "WARN");
         tracedMesh = LocalMesh.start(options.withServiceProperty(CollectingSpanExporter.PROPERTY, "traced")
-                .withServiceProperty("management.tracing.sampling.probability", "1.0"));
+                .withServiceProperty("management.tracing.sampling.probability", "1.0")
+                .withServiceProperty("spring.grpc.server.observation.enabled", "true")
+                .withServiceProperty("spring.grpc.client.observation.enabled", "true"));
         defaultMesh = LocalMesh.start(options.withServiceProperty(CollectingSpanExporter.PROPERTY, "defaults"));
     }
 
