@@ -156,8 +156,7 @@ public final class PipelinedSpeculationLoop {
             return null;
         }
         // A fresh plain round may ask for a burst of plain steps (never past the budget).
-        int extraSteps = !continuation && draft.length() == 0 ? Math.max(0, Math.min(Math.max(
-                k <= 0 ? policy.extraPlainSteps() : 0, drafter.plainStepsAhead(committed)), budget - 1)) : 0;
+        int extraSteps = continuation ? 0 : PlainBurst.steps(k, draft, policy, drafter, committed, budget);
         return new InFlight(draft, continuation, false, draftNanos, nanoClock.getAsLong(), extraSteps);
     }
 

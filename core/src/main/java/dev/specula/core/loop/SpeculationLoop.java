@@ -126,8 +126,7 @@ public final class SpeculationLoop {
             }
             // A plain step may come with a burst of further plain steps on the verifier (never past the budget):
             // as the policy asks, or as many as a backed-off draft source will sit out.
-            int extraSteps = draft.length() == 0 ? Math.max(0, Math.min(Math.max(k <= 0 ? policy.extraPlainSteps()
-                    : 0, drafter.plainStepsAhead(committed)), budget - 1)) : 0;
+            int extraSteps = PlainBurst.steps(k, draft, policy, drafter, committed, budget);
             long verifyStart = nanoClock.getAsLong();
             Verdict verdict = extraSteps > 0 ? verifier.verify(unchecked, draft, extraSteps)
                     : verifier.verify(unchecked, draft);

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.specula.core.loop.StopCondition;
 import dev.specula.core.sampling.SamplingParams;
-import dev.specula.drafter.DrafterApplication;
 import dev.specula.drafter.testing.CancelAtFirstChunk;
 import dev.specula.drafter.testing.ModelPair;
+import dev.specula.drafter.testing.VerifierAndDrafter;
 import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.DraftGenerateRequest;
 import dev.specula.proto.v1.DrafterGrpc;
@@ -23,7 +23,6 @@ import dev.specula.runtime.decoder.ExecutionSettings;
 import dev.specula.runtime.speculation.InProcessDecoding;
 import dev.specula.service.testing.RunningService;
 import dev.specula.service.testing.TestTokens;
-import dev.specula.verifier.VerifierApplication;
 import dev.specula.verifier.engine.VerifierEngine;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -71,18 +70,14 @@ class DrafterGenerateGrpcTest {
     @BeforeAll
     void start() {
         ModelPair pair = ModelPair.UNDER_TEST;
-        verifier = RunningService.start(VerifierApplication.class, VerifierApplication.CONFIG_NAME, Map.of(
-                "specula.verifier.model-path", pair.verifier().toString(),
-                "specula.verifier.intra-op-threads", "2"));
-        verifierEngine = verifier.bean(VerifierEngine.class);
-        drafter = RunningService.start(DrafterApplication.class, DrafterApplication.CONFIG_NAME, Map.of(
-                "specula.drafter.model-path", pair.drafter().toString(),
+        VerifierAndDrafter services = VerifierAndDrafter.start(pair, Map.of(
                 "specula.drafter.max-draft-length", Integer.toString(MAX_DRAFT_LENGTH),
-                "specula.drafter.intra-op-threads", "2",
                 // Seeded replays and exact round shapes hold only with draft lengths that do not depend on the
                 // machine's speed: no draft step deadline (DrafterStepDeadlineGrpcTest tests it).
-                "specula.drafter.draft-step-deadline", "0",
-                "spring.grpc.client.channel.verifier.target", verifier.target()));
+                "specula.drafter.draft-step-deadline", "0"));
+        verifier = services.verifier();
+        drafter = services.drafter();
+        verifierEngine = services.verifierEngine();
         target = DecoderModel.load(pair.verifier(), ExecutionSettings.defaults().withIntraOpThreads(2));
         draft = DecoderModel.load(pair.drafter(), ExecutionSettings.defaults().withIntraOpThreads(2));
     }

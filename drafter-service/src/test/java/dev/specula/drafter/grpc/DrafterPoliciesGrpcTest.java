@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.specula.core.loop.StopCondition;
 import dev.specula.core.sampling.SamplingParams;
-import dev.specula.drafter.DrafterApplication;
 import dev.specula.drafter.testing.ModelPair;
+import dev.specula.drafter.testing.VerifierAndDrafter;
 import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.CascadeMetric;
 import dev.specula.proto.v1.DraftGenerateRequest;
@@ -21,7 +21,6 @@ import dev.specula.runtime.decoder.DecoderModel;
 import dev.specula.runtime.decoder.ExecutionSettings;
 import dev.specula.runtime.speculation.InProcessDecoding;
 import dev.specula.service.testing.RunningService;
-import dev.specula.verifier.VerifierApplication;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -54,17 +53,13 @@ class DrafterPoliciesGrpcTest {
     @BeforeAll
     void start() {
         ModelPair pair = ModelPair.UNDER_TEST;
-        verifier = RunningService.start(VerifierApplication.class, VerifierApplication.CONFIG_NAME, Map.of(
-                "specula.verifier.model-path", pair.verifier().toString(),
-                "specula.verifier.intra-op-threads", "2"));
-        drafter = RunningService.start(DrafterApplication.class, DrafterApplication.CONFIG_NAME, Map.of(
-                "specula.drafter.model-path", pair.drafter().toString(),
-                "specula.drafter.intra-op-threads", "2",
+        VerifierAndDrafter services = VerifierAndDrafter.start(pair, Map.of(
                 "specula.drafter.policy.ngram-min", "4",
                 // Seeded replays and exact round shapes hold only with draft lengths that do not depend on the
                 // machine's speed: no draft step deadline (DrafterStepDeadlineGrpcTest tests it).
-                "specula.drafter.draft-step-deadline", "0",
-                "spring.grpc.client.channel.verifier.target", verifier.target()));
+                "specula.drafter.draft-step-deadline", "0"));
+        verifier = services.verifier();
+        drafter = services.drafter();
         target = DecoderModel.load(pair.verifier(), ExecutionSettings.defaults().withIntraOpThreads(2));
         draft = DecoderModel.load(pair.drafter(), ExecutionSettings.defaults().withIntraOpThreads(2));
     }

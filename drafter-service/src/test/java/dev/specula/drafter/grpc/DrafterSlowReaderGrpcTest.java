@@ -5,15 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.specula.core.sampling.SamplingParams;
-import dev.specula.drafter.DrafterApplication;
 import dev.specula.drafter.testing.ModelPair;
+import dev.specula.drafter.testing.VerifierAndDrafter;
 import dev.specula.proto.v1.DraftGenerateRequest;
 import dev.specula.proto.v1.DrafterGrpc;
 import dev.specula.proto.v1.GenerateEvent;
 import dev.specula.proto.v1.Mode;
 import dev.specula.service.testing.NeverReadingCall;
 import dev.specula.service.testing.RunningService;
-import dev.specula.verifier.VerifierApplication;
 import dev.specula.verifier.engine.VerifierEngine;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -51,17 +50,12 @@ class DrafterSlowReaderGrpcTest {
 
     @BeforeAll
     void start() {
-        ModelPair pair = ModelPair.UNDER_TEST;
-        verifier = RunningService.start(VerifierApplication.class, VerifierApplication.CONFIG_NAME, Map.of(
-                "specula.verifier.model-path", pair.verifier().toString(),
-                "specula.verifier.intra-op-threads", "2"));
-        verifierEngine = verifier.bean(VerifierEngine.class);
-        drafter = RunningService.start(DrafterApplication.class, DrafterApplication.CONFIG_NAME, Map.of(
+        VerifierAndDrafter services = VerifierAndDrafter.start(ModelPair.UNDER_TEST, Map.of(
                 "spring.grpc.server.inprocess.name", IN_PROCESS,
-                "specula.drafter.model-path", pair.drafter().toString(),
-                "specula.drafter.intra-op-threads", "2",
-                "specula.drafter.stream-stall-timeout", STALL.toMillis() + "ms",
-                "spring.grpc.client.channel.verifier.target", verifier.target()));
+                "specula.drafter.stream-stall-timeout", STALL.toMillis() + "ms"));
+        verifier = services.verifier();
+        drafter = services.drafter();
+        verifierEngine = services.verifierEngine();
         channel = InProcessChannelBuilder.forName(IN_PROCESS).build();
     }
 

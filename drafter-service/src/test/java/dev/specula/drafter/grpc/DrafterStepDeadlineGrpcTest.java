@@ -8,10 +8,10 @@ import dev.specula.core.loop.DraftSource;
 import dev.specula.core.loop.DraftStopRule;
 import dev.specula.core.loop.TokenSequence;
 import dev.specula.core.sampling.SamplingParams;
-import dev.specula.drafter.DrafterApplication;
 import dev.specula.drafter.engine.DraftSourceDecorator;
 import dev.specula.drafter.testing.CancelAtFirstChunk;
 import dev.specula.drafter.testing.ModelPair;
+import dev.specula.drafter.testing.VerifierAndDrafter;
 import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.DraftGenerateRequest;
 import dev.specula.proto.v1.DrafterGrpc;
@@ -21,7 +21,6 @@ import dev.specula.proto.v1.TargetGenerateRequest;
 import dev.specula.proto.v1.VerifierGrpc;
 import dev.specula.service.testing.RunningService;
 import dev.specula.service.testing.TestTokens;
-import dev.specula.verifier.VerifierApplication;
 import dev.specula.verifier.engine.VerifierEngine;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -66,21 +65,17 @@ class DrafterStepDeadlineGrpcTest {
 
     @BeforeAll
     void start() {
-        ModelPair pair = ModelPair.TEST_TINY;
-        verifier = RunningService.start(VerifierApplication.class, VerifierApplication.CONFIG_NAME, Map.of(
-                "specula.verifier.model-path", pair.verifier().toString(),
-                "specula.verifier.intra-op-threads", "1"));
-        verifierEngine = verifier.bean(VerifierEngine.class);
         DraftSourceDecorator faulty = source -> new FaultyDraftSource(source);
         ApplicationListener<?> injectFaults = event -> {
             if (event instanceof ApplicationPreparedEvent prepared) {
                 prepared.getApplicationContext().getBeanFactory().registerSingleton("faultyDrafts", faulty);
             }
         };
-        drafter = RunningService.start(DrafterApplication.class, DrafterApplication.CONFIG_NAME, Map.of(
-                "specula.drafter.model-path", pair.drafter().toString(),
-                "specula.drafter.intra-op-threads", "1",
-                "spring.grpc.client.channel.verifier.target", verifier.target()), List.of(injectFaults));
+        VerifierAndDrafter services = VerifierAndDrafter.start(ModelPair.TEST_TINY, 1, Map.of(), Map.of(),
+                List.of(injectFaults));
+        verifier = services.verifier();
+        drafter = services.drafter();
+        verifierEngine = services.verifierEngine();
     }
 
     /** Every verifier session ends with its request, every draft source once its last (late) step returned. */

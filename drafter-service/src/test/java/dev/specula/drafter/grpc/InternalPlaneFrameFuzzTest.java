@@ -3,8 +3,8 @@ package dev.specula.drafter.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.specula.drafter.DrafterApplication;
 import dev.specula.drafter.testing.ModelPair;
+import dev.specula.drafter.testing.VerifierAndDrafter;
 import dev.specula.proto.v1.DraftGenerateRequest;
 import dev.specula.proto.v1.DrafterGrpc;
 import dev.specula.proto.v1.GenerateEvent;
@@ -18,7 +18,6 @@ import dev.specula.proto.v1.VerifierGrpc;
 import dev.specula.service.testing.FrameFuzzer;
 import dev.specula.service.testing.FuzzOutcomes;
 import dev.specula.service.testing.RunningService;
-import dev.specula.verifier.VerifierApplication;
 import dev.specula.verifier.engine.VerifierEngine;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,16 +47,11 @@ class InternalPlaneFrameFuzzTest {
 
     @BeforeAll
     void start() {
-        ModelPair pair = ModelPair.UNDER_TEST;
-        verifier = RunningService.start(VerifierApplication.class, VerifierApplication.CONFIG_NAME, Map.of(
-                "specula.verifier.model-path", pair.verifier().toString(),
-                "specula.verifier.max-new-tokens-cap", "8",
-                "specula.verifier.intra-op-threads", "1"));
-        drafter = RunningService.start(DrafterApplication.class, DrafterApplication.CONFIG_NAME, Map.of(
-                "specula.drafter.model-path", pair.drafter().toString(),
-                "specula.drafter.max-new-tokens-cap", "8",
-                "specula.drafter.intra-op-threads", "1",
-                "spring.grpc.client.channel.verifier.target", verifier.target()));
+        VerifierAndDrafter services = VerifierAndDrafter.start(ModelPair.UNDER_TEST, 1,
+                Map.of("specula.verifier.max-new-tokens-cap", "8"), Map.of("specula.drafter.max-new-tokens-cap", "8"),
+                List.of());
+        verifier = services.verifier();
+        drafter = services.drafter();
     }
 
     @AfterAll

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.specula.core.sampling.SamplingParams;
-import dev.specula.drafter.DrafterApplication;
 import dev.specula.drafter.metrics.DrafterMetrics;
 import dev.specula.drafter.testing.ModelPair;
+import dev.specula.drafter.testing.VerifierAndDrafter;
 import dev.specula.proto.v1.DraftGenerateRequest;
 import dev.specula.proto.v1.DrafterGrpc;
 import dev.specula.proto.v1.GenerateEvent;
@@ -15,7 +15,6 @@ import dev.specula.runtime.engine.ServingEngine;
 import dev.specula.service.testing.RunningService;
 import dev.specula.service.testing.SeededClients;
 import dev.specula.service.testing.TestTokens;
-import dev.specula.verifier.VerifierApplication;
 import dev.specula.verifier.engine.VerifierEngine;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -47,29 +46,21 @@ class RandomGenerateCancelTest {
 
     enum CancelPoint { AT_START, AFTER_CHUNKS, DEADLINE }
 
-    private RunningService verifier;
+    private VerifierAndDrafter services;
     private RunningService drafter;
     private VerifierEngine verifierEngine;
 
     @BeforeAll
     void start() {
-        ModelPair pair = ModelPair.UNDER_TEST;
-        verifier = RunningService.start(VerifierApplication.class, VerifierApplication.CONFIG_NAME, Map.of(
-                "specula.verifier.model-path", pair.verifier().toString(),
-                "specula.verifier.intra-op-threads", "2"));
-        verifierEngine = verifier.bean(VerifierEngine.class);
-        drafter = RunningService.start(DrafterApplication.class, DrafterApplication.CONFIG_NAME, Map.of(
-                "specula.drafter.model-path", pair.drafter().toString(),
-                "specula.drafter.intra-op-threads", "2",
-                "spring.grpc.client.channel.verifier.target", verifier.target()));
+        services = VerifierAndDrafter.start(ModelPair.UNDER_TEST, Map.of());
+        drafter = services.drafter();
+        verifierEngine = services.verifierEngine();
     }
 
     @AfterAll
     void stop() {
-        for (RunningService service : new RunningService[] {drafter, verifier}) {
-            if (service != null) {
-                service.close();
-            }
+        if (services != null) {
+            services.close();
         }
     }
 
