@@ -12,7 +12,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -40,7 +39,7 @@ class KillNineTest {
     /** Tokens the client waits for before the kill. */
     private static final int KILL_AFTER = 24;
 
-    private final List<ServiceProcess> processes = new ArrayList<>();
+    private final ProcessGroup processes = new ProcessGroup();
     private ServiceProcess kvstore;
     private ServiceProcess verifierA;
     private ServiceProcess verifierB;
@@ -51,20 +50,18 @@ class KillNineTest {
 
     @BeforeAll
     void startMesh() throws Exception {
-        kvstore = track(ServiceProcess.start("kvstore", "kvstore-service", List.of()));
+        kvstore = processes.start("kvstore", "kvstore-service", List.of());
         String store = "--spring.grpc.client.channel.kvstore.target=static://" + kvstore.grpcAddress();
-        verifierA = track(ServiceProcess.start("verifier-a", "verifier-service", List.of(store)));
-        verifierB = track(ServiceProcess.start("verifier-b", "verifier-service", List.of(store)));
-        drafter = track(ServiceProcess.start("drafter", "drafter-service", List.of(
+        verifierA = processes.start("verifier-a", "verifier-service", List.of(store));
+        verifierB = processes.start("verifier-b", "verifier-service", List.of(store));
+        drafter = processes.start("drafter", "drafter-service", List.of(
                 "--spring.grpc.client.channel.verifier.target=static://" + verifierA.grpcAddress(),
-                "--specula.drafter.routed-verifiers=127.0.0.1:*")));
-        router = track(ServiceProcess.start("router", "router-service", List.of(
+                "--specula.drafter.routed-verifiers=127.0.0.1:*"));
+        router = processes.start("router", "router-service", List.of(
                 "--specula.router.discovery.verifiers=" + verifierA.grpcAddress() + "," + verifierB.grpcAddress(),
                 "--specula.router.discovery.drafters=" + drafter.grpcAddress(),
-                "--specula.router.discovery.probe-interval=500ms")));
-        for (ServiceProcess p : processes) {
-            p.awaitReady(Duration.ofMinutes(4));
-        }
+                "--specula.router.discovery.probe-interval=500ms"));
+        processes.awaitReady();
         channel = ManagedChannelBuilder.forTarget(router.grpcAddress()).usePlaintext().build();
         RouterCalls.awaitServing(channel, Mode.MODE_SPECULATIVE);
         Run baseline = generate(Mode.MODE_SPECULATIVE, null);
@@ -78,9 +75,7 @@ class KillNineTest {
         if (channel != null) {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-        for (ServiceProcess p : processes) {
-            p.close();
-        }
+        processes.close();
     }
 
     @Test
@@ -148,7 +143,7 @@ class KillNineTest {
         assertThat(http.statusCode()).as(http.body()).isEqualTo(503);
         assertThat(http.headers().firstValue("Retry-After")).isPresent();
 
-        ServiceProcess back = track(ServiceProcess.restart(last, "verifier-service", List.of()));
+        ServiceProcess back = processes.restart(last, "verifier-service", List.of());
         back.awaitReady(Duration.ofMinutes(2));
         // The router probes every 500 ms and wakes channels stuck in reconnect backoff: three answers in a row.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -173,11 +168,6 @@ class KillNineTest {
                         URI.create("http://127.0.0.1:" + router.httpPort + "/v1/completions"))
                 .header("Content-Type", "application/json").timeout(Duration.ofMinutes(2))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private ServiceProcess track(ServiceProcess p) {
-        processes.add(p);
-        return p;
     }
 
     private static String json(String s) {

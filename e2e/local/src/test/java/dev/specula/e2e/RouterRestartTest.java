@@ -45,7 +45,7 @@ class RouterRestartTest {
     private static final int KILL_AFTER = 24;
     private static final String TINY = "models/test-tiny";
 
-    private final List<ServiceProcess> processes = new ArrayList<>();
+    private final ProcessGroup processes = new ProcessGroup();
     private List<String> routerArguments;
     private ServiceProcess verifier;
     private ServiceProcess drafter;
@@ -54,24 +54,22 @@ class RouterRestartTest {
 
     @BeforeAll
     void startMesh() throws Exception {
-        ServiceProcess kvstore = track(ServiceProcess.start("restart-kvstore", "kvstore-service", List.of()));
-        verifier = track(ServiceProcess.start("restart-verifier", "verifier-service", List.of(
+        ServiceProcess kvstore = processes.start("restart-kvstore", "kvstore-service", List.of());
+        verifier = processes.start("restart-verifier", "verifier-service", List.of(
                 "--spring.grpc.client.channel.kvstore.target=static://" + kvstore.grpcAddress(),
                 "--specula.verifier.model-path=" + TINY,
-                "--specula.verifier.session-idle-timeout=10s")));
-        drafter = track(ServiceProcess.start("restart-drafter", "drafter-service", List.of(
+                "--specula.verifier.session-idle-timeout=10s"));
+        drafter = processes.start("restart-drafter", "drafter-service", List.of(
                 "--specula.drafter.model-path=" + TINY,
                 "--spring.grpc.client.channel.verifier.target=static://" + verifier.grpcAddress(),
-                "--specula.drafter.routed-verifiers=127.0.0.1:*")));
+                "--specula.drafter.routed-verifiers=127.0.0.1:*"));
         routerArguments = List.of(
                 "--specula.router.model-path=" + TINY,
                 "--specula.router.discovery.verifiers=" + verifier.grpcAddress(),
                 "--specula.router.discovery.drafters=" + drafter.grpcAddress(),
                 "--specula.router.discovery.probe-interval=500ms");
-        router = track(ServiceProcess.start("restart-router", "router-service", routerArguments));
-        for (ServiceProcess p : processes) {
-            p.awaitReady(Duration.ofMinutes(4));
-        }
+        router = processes.start("restart-router", "router-service", routerArguments);
+        processes.awaitReady();
         channel = ManagedChannelBuilder.forTarget(router.grpcAddress()).usePlaintext().build();
     }
 
@@ -80,9 +78,7 @@ class RouterRestartTest {
         if (channel != null) {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-        for (ServiceProcess p : processes) {
-            p.close();
-        }
+        processes.close();
     }
 
     @Test
@@ -108,7 +104,7 @@ class RouterRestartTest {
         assertThat(verifier.awaitZero("specula_verifier_kv_bytes_reserved", Duration.ofSeconds(30)))
                 .as("KV bytes still reserved").isZero();
 
-        router = track(ServiceProcess.restart(router, "router-service", routerArguments));
+        router = processes.restart(router, "router-service", routerArguments);
         router.awaitReady(Duration.ofMinutes(2));
         long ready = System.nanoTime();
         assertThat(threeInARow(ready)).as("greedy output after the restart").isEqualTo(baseline);
@@ -171,11 +167,6 @@ class RouterRestartTest {
             }
         }
         throw new AssertionError("the stream ended without a summary after " + tokens.size() + " tokens");
-    }
-
-    private ServiceProcess track(ServiceProcess p) {
-        processes.add(p);
-        return p;
     }
 
     @FunctionalInterface

@@ -8,7 +8,6 @@ import dev.specula.proto.v1.Mode;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -34,7 +33,7 @@ class StaleOwnerTest {
     private static final String ADMITTED = "outcome=\"admitted\"";
     private static final String REJECTED = "outcome=\"rejected\"";
 
-    private final List<ServiceProcess> processes = new ArrayList<>();
+    private final ProcessGroup processes = new ProcessGroup();
     private ServiceProcess kvstore;
     private ServiceProcess verifierA;
     private ServiceProcess verifierB;
@@ -42,17 +41,15 @@ class StaleOwnerTest {
 
     @BeforeAll
     void startMesh() throws Exception {
-        kvstore = track(ServiceProcess.start("stale-kvstore", "kvstore-service", List.of()));
+        kvstore = processes.start("stale-kvstore", "kvstore-service", List.of());
         String store = "--spring.grpc.client.channel.kvstore.target=static://" + kvstore.grpcAddress();
-        verifierA = track(ServiceProcess.start("stale-verifier-a", "verifier-service", List.of(store)));
-        verifierB = track(ServiceProcess.start("stale-verifier-b", "verifier-service", List.of(store)));
-        ServiceProcess router = track(ServiceProcess.start("stale-router", "router-service", List.of(
+        verifierA = processes.start("stale-verifier-a", "verifier-service", List.of(store));
+        verifierB = processes.start("stale-verifier-b", "verifier-service", List.of(store));
+        ServiceProcess router = processes.start("stale-router", "router-service", List.of(
                 "--specula.router.discovery.verifiers=" + verifierA.grpcAddress() + "," + verifierB.grpcAddress(),
                 "--specula.router.discovery.probe-interval=500ms",
-                "--specula.router.failover.stall-timeout=2s")));
-        for (ServiceProcess p : processes) {
-            p.awaitReady(Duration.ofMinutes(4));
-        }
+                "--specula.router.failover.stall-timeout=2s"));
+        processes.awaitReady();
         channel = ManagedChannelBuilder.forTarget(router.grpcAddress()).usePlaintext().build();
         RouterCalls.awaitServing(channel, Mode.MODE_TARGET_ONLY);
     }
@@ -62,9 +59,7 @@ class StaleOwnerTest {
         if (channel != null) {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-        for (ServiceProcess p : processes) {
-            p.close();
-        }
+        processes.close();
     }
 
     @Test
@@ -116,8 +111,4 @@ class StaleOwnerTest {
                 atLeast);
     }
 
-    private ServiceProcess track(ServiceProcess p) {
-        processes.add(p);
-        return p;
-    }
 }
