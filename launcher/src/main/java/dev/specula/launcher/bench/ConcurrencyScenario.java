@@ -9,10 +9,12 @@ import dev.specula.launcher.cli.RouterConnection;
 import dev.specula.launcher.mesh.LocalMesh;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -51,8 +53,10 @@ final class ConcurrencyScenario implements Scenario {
             // comes from here.
             List<String> warmUp = prompts.stream().map(prompt -> "// warm-up\n" + prompt).toList();
             int highest = engine.concurrencyLevels().stream().mapToInt(Integer::intValue).max().orElse(1);
+            // Three rounds at the highest level: after one, the compiler threads still took ~15% of the CPU while
+            // 16 sessions were measured.
             LoadRun.run(router, warmUp, 1, 2, request);
-            LoadRun.run(router, warmUp, highest, 1, request);
+            LoadRun.run(router, warmUp, highest, 3, request);
             for (int level : engine.concurrencyLevels()) {
                 Map<String, Object> row = runLevel(router, verifierMeters, prompts, level, engine.requestsPerClient(),
                         request);
@@ -83,6 +87,8 @@ final class ConcurrencyScenario implements Scenario {
         DistributionSummary batches = verifierMeters.find("specula_verifier_batch_size").summary();
         long batchCount = batches == null ? 0 : batches.count();
         double batchTotal = batches == null ? 0 : batches.totalAmount();
+        Timer steps = verifierMeters.find("specula_verifier_batch_step_seconds").timer();
+        double stepSeconds = steps == null ? 0 : steps.totalTime(TimeUnit.SECONDS);
         LoadRun.Result result = LoadRun.run(router, prompts, level, requestsPerClient, request);
         long tokens = result.results().stream().mapToLong(RemoteResult::completionTokens).sum();
         Map<String, Object> row = new LinkedHashMap<>();
@@ -95,6 +101,10 @@ final class ConcurrencyScenario implements Scenario {
         row.put("p99_ms", result.p99Ms());
         if (batches != null && batches.count() > batchCount) {
             row.put("mean_batch_sessions", (batches.totalAmount() - batchTotal) / (batches.count() - batchCount));
+        }
+        if (steps != null) {
+            // Share of the wall time the verifier's model was running: near 1, it is the bottleneck.
+            row.put("verifier_busy", (steps.totalTime(TimeUnit.SECONDS) - stepSeconds) / (double) row.get("seconds"));
         }
         return row;
     }

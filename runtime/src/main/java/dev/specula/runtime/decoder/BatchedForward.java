@@ -3,7 +3,6 @@ package dev.specula.runtime.decoder;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,6 +31,14 @@ public final class BatchedForward {
      * @return per session, flat [n_b * vocab] logits, as {@link DecoderSession#forward} would return
      */
     public static List<float[]> forward(List<DecoderSession> sessions, List<int[]> tokens) {
+        return forward(sessions, tokens, new BatchStaging());
+    }
+
+    /**
+     * As {@link #forward(List, List)}, staging the batch in {@code staging}'s reused buffers (for a caller whose
+     * batched forwards of this model never overlap, such as a scheduler).
+     */
+    public static List<float[]> forward(List<DecoderSession> sessions, List<int[]> tokens, BatchStaging staging) {
         int batch = sessions.size();
         if (batch == 0 || tokens.size() != batch) {
             throw new IllegalArgumentException("need one token array per session, got " + batch + " sessions and "
@@ -66,13 +73,20 @@ public final class BatchedForward {
             return List.of(sessions.get(0).forward(tokens.get(0)));
         }
         try {
-            return new Batch(model, sessions, tokens, maxPast, maxNew).run();
+            return new Batch(model, sessions, tokens, maxPast, maxNew, staging).run();
         } catch (OrtException e) {
             throw new InferenceException("batched forward of " + batch + " sessions failed in " + model.folder(), e);
         }
     }
 
-    /** The staging buffers and tensors of one batched call. */
+    private static final int IDS = 0;
+    private static final int POSITIONS = 1;
+    private static final int MASK = 2;
+    private static final int LOGITS = 3;
+    /** Past KV slots from here, then present KV slots. */
+    private static final int FIRST_KV = 4;
+
+    /** The tensors of one batched call, over {@link BatchStaging} buffers. */
     private static final class Batch {
         private final DecoderModel model;
         private final GraphSignature signature;
@@ -84,7 +98,11 @@ public final class BatchedForward {
         private final int rowBytes;
         private final List<OnnxTensor> owned = new ArrayList<>();
 
-        Batch(DecoderModel model, List<DecoderSession> sessions, List<int[]> tokens, int maxPast, int maxNew) {
+        private final BatchStaging staging;
+
+        Batch(DecoderModel model, List<DecoderSession> sessions, List<int[]> tokens, int maxPast, int maxNew,
+              BatchStaging staging) {
+            this.staging = staging;
             this.model = model;
             this.signature = model.signature();
             this.sessions = sessions;
@@ -100,9 +118,9 @@ public final class BatchedForward {
             int heads = signature.kvHeads();
             int slots = 2 * signature.layers();
             try {
-                LongBuffer ids = longs(batch * maxNew);
-                LongBuffer positions = longs(batch * maxNew);
-                LongBuffer mask = longs(batch * total);
+                LongBuffer ids = longs(IDS, batch * maxNew);
+                LongBuffer positions = longs(POSITIONS, batch * maxNew);
+                LongBuffer mask = longs(MASK, batch * total);
                 for (int b = 0; b < batch; b++) {
                     int past = sessions.get(b).length();
                     int[] newTokens = tokens.get(b);
@@ -130,13 +148,14 @@ public final class BatchedForward {
                 if (signature.hasUseCacheBranch()) {
                     inputs.put(GraphSignature.USE_CACHE_BRANCH, model.useCacheBranch(maxPast > 0));
                 }
-                ByteBuffer logits = bytes((long) batch * maxNew * signature.vocabSize() * signature.logitsType().bytes);
+                ByteBuffer logits = staging.view(LOGITS,
+                        (long) batch * maxNew * signature.vocabSize() * signature.logitsType().bytes);
                 outputs.put(GraphSignature.LOGITS, own(OnnxTensor.createTensor(model.env(), logits,
                         new long[] {batch, maxNew, signature.vocabSize()}, signature.logitsType().javaType)));
                 ByteBuffer[] presents = new ByteBuffer[slots];
                 for (int s = 0; s < slots; s++) {
                     ByteBuffer past = gatherPast(s);
-                    presents[s] = bytes((long) batch * heads * total * rowBytes);
+                    presents[s] = staging.view(FIRST_KV + slots + s, (long) batch * heads * total * rowBytes);
                     String pastName = s % 2 == 0 ? GraphSignature.pastKey(s / 2) : GraphSignature.pastValue(s / 2);
                     String presentName = s % 2 == 0 ? GraphSignature.presentKey(s / 2) : GraphSignature.presentValue(s / 2);
                     long[] pastShape = {batch, heads, maxPast, signature.headDim()};
@@ -154,15 +173,28 @@ public final class BatchedForward {
             }
         }
 
-        /** [B, H, P, D] of slot s: each session's rows at [0, past_b), zeros (masked) after. */
+        /**
+         * [B, H, P, D] of slot s: each session's rows at [0, past_b), zeros (masked) after. The pads are zeroed
+         * each call, not left from an earlier batch: masking keeps them out of the result only while they are
+         * finite, and another session's stale rows must never reach this one's.
+         */
         private ByteBuffer gatherPast(int slot) {
             int heads = signature.kvHeads();
-            ByteBuffer staged = bytes((long) batch * heads * maxPast * rowBytes);
+            ByteBuffer staged = staging.view(FIRST_KV + slot, (long) batch * heads * maxPast * rowBytes);
+            ByteBuffer zeros = null;
             for (int b = 0; b < batch; b++) {
                 KvCache kv = sessions.get(b).kv();
                 int bytes = kv.length() * rowBytes;
+                int pad = maxPast * rowBytes - bytes;
+                if (pad > 0 && zeros == null) {
+                    zeros = staging.zeros(pad);
+                }
                 for (int h = 0; h < heads; h++) {
-                    staged.put((b * heads + h) * maxPast * rowBytes, kv.slot(slot), kv.offset(h, 0), bytes);
+                    int row = (b * heads + h) * maxPast * rowBytes;
+                    staged.put(row, kv.slot(slot), kv.offset(h, 0), bytes);
+                    if (pad > 0) {
+                        staged.put(row + bytes, zeros, 0, pad);
+                    }
                 }
             }
             return staged;
@@ -207,15 +239,8 @@ public final class BatchedForward {
             return tensor;
         }
 
-        private static LongBuffer longs(int count) {
-            return bytes((long) count * Long.BYTES).asLongBuffer();
-        }
-
-        private static ByteBuffer bytes(long count) {
-            if (count > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("a batch buffer of " + count + " bytes exceeds 2 GiB; split the batch");
-            }
-            return ByteBuffer.allocateDirect((int) count).order(ByteOrder.nativeOrder());
+        private LongBuffer longs(int index, int count) {
+            return staging.view(index, (long) count * Long.BYTES).asLongBuffer();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.specula.runtime.engine;
 
+import dev.specula.runtime.decoder.BatchStaging;
 import dev.specula.runtime.decoder.BatchedForward;
 import dev.specula.runtime.decoder.ContextOverflowException;
 import dev.specula.runtime.decoder.DecoderModel;
@@ -42,6 +43,8 @@ public final class ForwardScheduler implements ForwardExecutor, AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     private final ArrayDeque<ForwardWork> queue = new ArrayDeque<>();
+    /** Reused by every batched step (steps never overlap). */
+    private final BatchStaging staging = new BatchStaging();
     private final Thread thread;
     private volatile boolean running = true;
     /** A step is running (on the scheduler thread or a submitter's); guarded by {@link #lock}. */
@@ -266,7 +269,7 @@ public final class ForwardScheduler implements ForwardExecutor, AutoCloseable {
         }
         List<float[]> logits;
         try {
-            logits = BatchedForward.forward(sessions, chunks);
+            logits = BatchedForward.forward(sessions, chunks, staging);
         } catch (RuntimeException e) {
             // The batched call changes no cache when it fails: isolate the culprit by running each alone.
             LOG.log(Level.WARNING, "batched forward of {0} sessions failed ({1}); retrying them one by one",

@@ -18,6 +18,20 @@ class BatchedForwardTest {
         ModelConsistency.batchedEqualsUnbatched(model, new int[] {0, 5, 17, 30}, new int[] {3, 1, 6, 2}, TOLERANCE);
     }
 
+    /**
+     * A scheduler reuses one staging: a smaller batch after a larger one finds the larger one's bytes in its pads.
+     * Here they are NaN, which any unmasked read, or a masked one that is not cleared first, spreads into logits.
+     */
+    @Test
+    void aReusedStagingOverStaleNaNBytesStillEqualsUnbatched() {
+        BatchStaging staging = new BatchStaging();
+        ModelConsistency.batchedEqualsUnbatched(model, new int[] {40, 3, 25}, new int[] {4, 2, 5}, TOLERANCE, staging);
+        long held = staging.retainedBytes();
+        staging.scribble(Float.NaN);
+        ModelConsistency.batchedEqualsUnbatched(model, new int[] {12, 0, 7}, new int[] {2, 3, 1}, TOLERANCE, staging);
+        assertEquals(held, staging.retainedBytes(), "a smaller batch fits the buffers already held");
+    }
+
     @Test
     void aSessionTwiceOrWithoutTokensIsRejected() {
         try (DecoderSession a = model.newSession(); DecoderSession b = model.newSession()) {

@@ -3,6 +3,7 @@ package dev.specula.runtime.testing;
 import static dev.specula.runtime.testing.Logits.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.specula.runtime.decoder.BatchStaging;
 import dev.specula.runtime.decoder.BatchedForward;
 import dev.specula.runtime.decoder.DecoderModel;
 import dev.specula.runtime.decoder.DecoderSession;
@@ -54,6 +55,12 @@ public final class ModelConsistency {
 
     /** Three or more sessions of different lengths and widths in one call equal their unbatched forwards. */
     public static void batchedEqualsUnbatched(DecoderModel model, int[] pasts, int[] widths, double tolerance) {
+        batchedEqualsUnbatched(model, pasts, widths, tolerance, new BatchStaging());
+    }
+
+    /** As above, staging both batched calls in {@code staging}, which may hold what earlier batches left there. */
+    public static void batchedEqualsUnbatched(DecoderModel model, int[] pasts, int[] widths, double tolerance,
+                                              BatchStaging staging) {
         List<DecoderSession> batched = new ArrayList<>();
         List<DecoderSession> alone = new ArrayList<>();
         List<int[]> newTokens = new ArrayList<>();
@@ -68,7 +75,7 @@ public final class ModelConsistency {
                 }
                 newTokens.add(TestModels.tokens(widths[b], 70 + b));
             }
-            List<float[]> logits = BatchedForward.forward(batched, newTokens);
+            List<float[]> logits = BatchedForward.forward(batched, newTokens, staging);
             for (int b = 0; b < pasts.length; b++) {
                 assertClose(alone.get(b).forward(newTokens.get(b)), logits.get(b), tolerance, "session " + b);
                 assertEquals(pasts[b] + widths[b], batched.get(b).length());
@@ -77,7 +84,7 @@ public final class ModelConsistency {
             for (int b = 0; b < pasts.length; b++) {
                 next.add(TestModels.tokens(1 + b % 3, 80 + b));
             }
-            List<float[]> second = BatchedForward.forward(batched, next);
+            List<float[]> second = BatchedForward.forward(batched, next, staging);
             for (int b = 0; b < pasts.length; b++) {
                 assertClose(alone.get(b).forward(next.get(b)), second.get(b), tolerance, "session " + b + ", step 2");
             }
