@@ -19,6 +19,7 @@ import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,12 @@ import java.util.zip.CRC32C;
 final class KvStoreThroughputScenario implements Scenario {
     private static final int PAYLOAD_POOL = 16;
     private static final long WARMUP_BYTES = 256L << 20;
+    /**
+     * The stored bytes are read back this many times and the median pass is reported: after the warm-up a single
+     * 512 MiB get still ran at 0.95 GB/s where a 1.5 GiB one averaged 1.10 GB/s (same machine, back to back), so one
+     * short pass mostly measured how far the JIT had got.
+     */
+    private static final int GET_PASSES = 3;
     private static final MethodDescriptor<GetBlocksRequest, KvBlock> GET_BLOCKS =
             AliasingMarshaller.forResponses(KvStoreGrpc.getGetBlocksMethod(), KvBlock.getDefaultInstance());
 
@@ -68,7 +75,7 @@ final class KvStoreThroughputScenario implements Scenario {
         Payloads payloads = new Payloads(block);
         List<Map<String, Object>> rows = new ArrayList<>();
         double put;
-        double get;
+        double[] gets = new double[GET_PASSES];
         try (ServiceHandle store = LocalMesh.startKvStore(options.mesh().logLevel(), storeProperties)) {
             // directExecutor: the callbacks only count bytes or release a permit, so they run on the transport
             // thread instead of costing a thread hand-off per 64 KiB message (the client is not what is measured).
@@ -79,17 +86,23 @@ final class KvStoreThroughputScenario implements Scenario {
                 put(stub, "warmup", warmBatches, perBatch, payloads);
                 get(stub, "warmup", warmBatches, perBatch, block, engine.getsInFlight());
                 put = put(stub, "bench", batches, perBatch, payloads);
-                get = get(stub, "bench", batches, perBatch, block, engine.getsInFlight());
+                for (int pass = 0; pass < GET_PASSES; pass++) {
+                    gets[pass] = get(stub, "bench", batches, perBatch, block, engine.getsInFlight());
+                }
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
         double loopback = LoopbackTcp.bytesPerSecond((long) batches * perBatch * block, 1 << 20);
         rows.add(row("put (gRPC PutBlocks)", (long) batches * perBatch * block, put));
-        rows.add(row("get (gRPC GetBlocks)", (long) batches * perBatch * block, get));
+        for (int pass = 0; pass < GET_PASSES; pass++) {
+            rows.add(row("get (gRPC GetBlocks) pass " + (pass + 1), (long) batches * perBatch * block, gets[pass]));
+        }
+        double get = median(gets);
         rows.add(row("loopback TCP", (long) batches * perBatch * block, loopback));
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("get_gbps", get / 1e9);
+        summary.put("get_passes", GET_PASSES);
         summary.put("put_gbps", put / 1e9);
         summary.put("loopback_gbps", loopback / 1e9);
         summary.put("get_over_loopback", get / loopback);
@@ -97,6 +110,12 @@ final class KvStoreThroughputScenario implements Scenario {
         summary.put("blocks_per_batch", perBatch);
         summary.put("gets_in_flight", engine.getsInFlight());
         return new BenchReport(name(), MachineInfo.describe(), rows, summary);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     private static Map<String, Object> row(String operation, long bytes, double bytesPerSecond) {
