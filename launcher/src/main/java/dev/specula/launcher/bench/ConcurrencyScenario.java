@@ -24,6 +24,7 @@ import java.util.function.Function;
  * (gap between streamed chunks / tokens in the chunk) shows what each session pays for sharing the model.
  */
 final class ConcurrencyScenario implements Scenario {
+    private static final int MIN_REQUESTS = 8;
 
     @Override
     public String name() {
@@ -58,8 +59,10 @@ final class ConcurrencyScenario implements Scenario {
             LoadRun.run(router, warmUp, 1, 2, request);
             LoadRun.run(router, warmUp, highest, 3, request);
             for (int level : engine.concurrencyLevels()) {
-                Map<String, Object> row = runLevel(router, verifierMeters, prompts, level, engine.requestsPerClient(),
-                        request);
+                // At least MIN_REQUESTS per level: two requests alone last ~0.4 s, and their tokens/s (the ratio's
+                // denominator) moved by ±15% from run to run.
+                int perClient = Math.max(engine.requestsPerClient(), (MIN_REQUESTS + level - 1) / level);
+                Map<String, Object> row = runLevel(router, verifierMeters, prompts, level, perClient, request);
                 rows.add(row);
                 byLevel.put(level, new double[] {(double) row.get("tokens_per_second"), (double) row.get("p50_ms"),
                         (double) row.get("p99_ms")});
