@@ -59,7 +59,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "kv-restore: prompt lengths in tokens (default: ${DEFAULT-VALUE}).")
     List<Integer> lengths;
 
-    @Option(names = "--repeats", defaultValue = "5",
+    @Option(names = "--repeats", defaultValue = "9",
             description = "kv-restore: measurements per arm, median reported (default: ${DEFAULT-VALUE}).")
     int repeats;
 

@@ -10,6 +10,7 @@ import dev.specula.launcher.mesh.LocalMesh;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +26,12 @@ import java.util.function.Function;
  */
 final class ConcurrencyScenario implements Scenario {
     private static final int MIN_REQUESTS = 8;
+    /**
+     * Warm-up at the highest level, by time: the mesh's JIT compilation takes tens of seconds on 2 cores. After
+     * 30 s, 1 and 16 sessions ran at 750 and 1922 tokens/s, where a single warm-up round gave 531–642 and
+     * 1490–1550 (the ratio moved less: 2.56 against 2.41–2.81).
+     */
+    private static final Duration WARMUP = Duration.ofSeconds(30);
 
     @Override
     public String name() {
@@ -54,10 +61,13 @@ final class ConcurrencyScenario implements Scenario {
             // comes from here.
             List<String> warmUp = prompts.stream().map(prompt -> "// warm-up\n" + prompt).toList();
             int highest = engine.concurrencyLevels().stream().mapToInt(Integer::intValue).max().orElse(1);
-            // Three rounds at the highest level: after one, the compiler threads still took ~15% of the CPU while
-            // 16 sessions were measured.
+            // Rounds at the highest level until WARMUP has passed: after one round, the compiler threads still took
+            // ~15% of the CPU while 16 sessions were measured.
             LoadRun.run(router, warmUp, 1, 2, request);
-            LoadRun.run(router, warmUp, highest, 3, request);
+            long warmUntil = System.nanoTime() + WARMUP.toNanos();
+            do {
+                LoadRun.run(router, warmUp, highest, 1, request);
+            } while (System.nanoTime() < warmUntil);
             for (int level : engine.concurrencyLevels()) {
                 // At least MIN_REQUESTS per level: two requests alone last ~0.4 s, and their tokens/s (the ratio's
                 // denominator) moved by ±15% from run to run.

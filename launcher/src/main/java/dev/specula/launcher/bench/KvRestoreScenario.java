@@ -31,11 +31,12 @@ import java.util.concurrent.TimeUnit;
  * fresh tenant (nothing to restore: full prefill). Medians over the repeats.
  *
  * <p>Both arms are measured warm, as a serving verifier is: the warm-up runs {@value #WARMUP_REPEATS} pairs at up
- * to {@value #WARMUP_TOKENS} tokens first, then {@value #WARMUP_RESTORES} more restores alone. A restore moves its
- * blocks through code that nothing else runs (the GetBlocks stream, block checks, the import); measured in the first
- * calls of a fresh JVM it mostly timed the interpreter and the JIT compiler queue. On the 2-core machine the 6 MB
- * fetch of a 1024-token restore took ~120 ms on its first call, a median of 21 ms over calls 1-20, 9.6 ms over
- * calls 21-40 and 6-7 ms from call 100 on; full prefill, the other arm, runs the model code every request shares.
+ * to {@value #WARMUP_TOKENS} tokens first, then restores alone (at least {@value #WARMUP_RESTORES}, for at least
+ * 15 s). A restore moves its blocks through code that nothing else runs (the GetBlocks stream, block checks, the
+ * import); measured in the first calls of a fresh JVM it mostly timed the interpreter and the JIT compiler queue. On
+ * the 2-core machine the 6 MB fetch of a 1024-token restore took ~120 ms on its first call, a median of 21 ms over
+ * calls 1-20, 9.6 ms over calls 21-40 and 6-7 ms from call 100 on; full prefill, the other arm, runs the model code
+ * every request shares.
  */
 final class KvRestoreScenario implements Scenario {
     /** Tokens of the new turn after the stored conversation. */
@@ -43,8 +44,10 @@ final class KvRestoreScenario implements Scenario {
     /** Warm-up pairs (restored + full prefill) before anything is measured. */
     private static final int WARMUP_REPEATS = 16;
     private static final int WARMUP_TOKENS = 1024;
-    /** Restores alone after the warm-up pairs (a restore costs a fraction of a full prefill). */
+    /** Restores alone after the warm-up pairs (a restore costs a fraction of a full prefill), at least this many… */
     private static final int WARMUP_RESTORES = 100;
+    /** …and for at least this long. */
+    private static final Duration WARMUP_RESTORE_TIME = Duration.ofSeconds(15);
 
     @Override
     public String name() {
@@ -125,7 +128,7 @@ final class KvRestoreScenario implements Scenario {
     }
 
     /**
-     * Restores only: one previous turn, then {@value #WARMUP_RESTORES} next turns on it. Their tails cycle through
+     * Restores only: one previous turn, then next turns on it (see {@link #WARMUP_RESTORES}). Their tails cycle through
      * the corpus's spare tails, so later ones may restore a block more; it is warm-up, nothing is recorded.
      */
     private static void warmRestores(VerifierGrpc.VerifierBlockingStub verifier, VerifierEngine engine, int[] corpus,
@@ -134,7 +137,8 @@ final class KvRestoreScenario implements Scenario {
         firstToken(verifier, previous, tenant);
         engine.serving().awaitOffloads(Duration.ofSeconds(30));
         int tails = (corpus.length - length) / TAIL;
-        for (int r = 0; r < WARMUP_RESTORES; r++) {
+        long until = System.nanoTime() + WARMUP_RESTORE_TIME.toNanos();
+        for (int r = 0; r < WARMUP_RESTORES || System.nanoTime() < until; r++) {
             int[] prompt = Arrays.copyOf(previous, length);
             System.arraycopy(corpus, length + (r % tails) * TAIL, prompt, length - TAIL, TAIL);
             firstToken(verifier, prompt, tenant);

@@ -15,11 +15,12 @@ import java.util.Arrays;
  * <p>Not thread-safe: one batched forward at a time per staging.
  */
 public final class BatchStaging {
-    private ByteBuffer[] buffers = new ByteBuffer[0];
+    /** Volatile for {@link #retainedBytes()}, which metrics call from other threads. */
+    private volatile ByteBuffer[] buffers = new ByteBuffer[0];
     /** All zero, never written: the source pads are cleared from. */
-    private ByteBuffer zeros = ByteBuffer.allocateDirect(0);
+    private volatile ByteBuffer zeros = ByteBuffer.allocateDirect(0);
 
-    /** Bytes of direct memory held for reuse. */
+    /** Bytes of direct memory held for reuse; safe to call from any thread. */
     public long retainedBytes() {
         long total = 0;
         for (ByteBuffer buffer : buffers) {
@@ -56,15 +57,15 @@ public final class BatchStaging {
         if (bytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a batch buffer of " + bytes + " bytes exceeds 2 GiB; split the batch");
         }
-        if (index >= buffers.length) {
-            buffers = Arrays.copyOf(buffers, index + 1);
-        }
-        ByteBuffer buffer = buffers[index];
+        ByteBuffer[] held = buffers;
+        ByteBuffer buffer = index < held.length ? held[index] : null;
         if (buffer == null || buffer.capacity() < bytes) {
             // Headroom: the next batch is often a few tokens longer (every session's past grew).
             long grown = Math.min(Integer.MAX_VALUE, bytes + bytes / 4);
             buffer = ByteBuffer.allocateDirect((int) grown).order(ByteOrder.nativeOrder());
-            buffers[index] = buffer;
+            ByteBuffer[] next = Arrays.copyOf(held, Math.max(held.length, index + 1));
+            next[index] = buffer;
+            buffers = next;
         }
         return buffer.slice(0, (int) bytes).order(ByteOrder.nativeOrder());
     }

@@ -96,13 +96,11 @@ public final class BatchedForward {
         private final int maxPast;
         private final int maxNew;
         private final int rowBytes;
-        private final List<OnnxTensor> owned = new ArrayList<>();
-
         private final BatchStaging staging;
+        private final List<OnnxTensor> owned = new ArrayList<>();
 
         Batch(DecoderModel model, List<DecoderSession> sessions, List<int[]> tokens, int maxPast, int maxNew,
               BatchStaging staging) {
-            this.staging = staging;
             this.model = model;
             this.signature = model.signature();
             this.sessions = sessions;
@@ -110,6 +108,7 @@ public final class BatchedForward {
             this.batch = sessions.size();
             this.maxPast = maxPast;
             this.maxNew = maxNew;
+            this.staging = staging;
             this.rowBytes = signature.headDim() * signature.kvType().bytes;
         }
 
@@ -181,14 +180,11 @@ public final class BatchedForward {
         private ByteBuffer gatherPast(int slot) {
             int heads = signature.kvHeads();
             ByteBuffer staged = staging.view(FIRST_KV + slot, (long) batch * heads * maxPast * rowBytes);
-            ByteBuffer zeros = null;
+            ByteBuffer zeros = staging.zeros(maxPast * rowBytes); // the longest pad, of a session with no past
             for (int b = 0; b < batch; b++) {
                 KvCache kv = sessions.get(b).kv();
                 int bytes = kv.length() * rowBytes;
                 int pad = maxPast * rowBytes - bytes;
-                if (pad > 0 && zeros == null) {
-                    zeros = staging.zeros(pad);
-                }
                 for (int h = 0; h < heads; h++) {
                     int row = (b * heads + h) * maxPast * rowBytes;
                     staged.put(row, kv.slot(slot), kv.offset(h, 0), bytes);

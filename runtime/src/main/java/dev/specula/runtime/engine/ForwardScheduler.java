@@ -121,6 +121,11 @@ public final class ForwardScheduler implements ForwardExecutor, AutoCloseable {
         return lastBatchSize.get();
     }
 
+    /** Direct memory the batched steps keep for reuse (the largest batch's padded KV and logits). */
+    public long stagingBytes() {
+        return staging.retainedBytes();
+    }
+
     /** Work items waiting for a step (a chunked prefill counts until its last chunk ran). */
     public int queueDepth() {
         lock.lock();

@@ -180,6 +180,11 @@ public final class ServingEngine implements AutoCloseable {
         return scheduler == null ? 1 : scheduler.lastBatchSize();
     }
 
+    /** Direct memory held by the scheduler's batch staging (outside the KV budget; 0 without batching). */
+    public long batchStagingBytes() {
+        return scheduler == null ? 0 : scheduler.stagingBytes();
+    }
+
     /** Forward requests waiting for a scheduler step. */
     public int schedulerQueueDepth() {
         return scheduler == null ? 0 : scheduler.queueDepth();

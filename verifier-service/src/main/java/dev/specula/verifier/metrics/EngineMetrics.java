@@ -41,6 +41,9 @@ public final class EngineMetrics {
                 s -> s.budget().budgetBytes(), Tags.empty());
         gauge(registry, "specula_verifier_prefix_cache_bytes", "bytes of blocks in the prefix cache", serving,
                 s -> s.prefixCache().bytes(), Tags.empty());
+        gauge(registry, "specula_verifier_batch_staging_bytes",
+                "direct memory the batched forwards keep for reuse (largest batch's padded KV)", serving,
+                ServingEngine::batchStagingBytes, Tags.empty());
 
         counter(registry, "specula_verifier_prefix_cache_query_tokens", "prompt tokens in full blocks looked up",
                 counters, EngineCounters::prefixQueryTokens, Tags.empty());

@@ -211,7 +211,8 @@ class VerifierKvCacheGrpcTest {
                 .contains("specula_verifier_restored_tokens_total")
                 .contains("specula_verifier_prefix_cache_hit_tokens_total")
                 .contains("specula_verifier_evictions_total")
-                .contains("specula_verifier_scheduler_queue_depth");
+                .contains("specula_verifier_scheduler_queue_depth")
+                .contains("specula_verifier_batch_staging_bytes");
         assertThat(engine.serving().counters().offloadBytes()).isPositive();
     }
 

@@ -102,23 +102,41 @@ final class RedisLink implements AutoCloseable {
         connection = null;
     }
 
-    /** The open connection, or one being made, waited for until the deadline. */
+    /**
+     * The open connection, or one being made, waited for until the deadline. An attempt this call joined rather than
+     * began (one started during an outage, say) may fail after the server is back, and would then fail this call,
+     * often the circuit's half-open probe, with it: so when a joined attempt fails, the call makes one attempt of its
+     * own within what is left of its deadline.
+     */
     private StatefulRedisConnection<byte[], byte[]> connection(long deadline)
             throws ExecutionException, TimeoutException, InterruptedException {
-        CompletableFuture<StatefulRedisConnection<byte[], byte[]>> pending;
-        synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("Redis tier closed");
+        while (true) {
+            CompletableFuture<StatefulRedisConnection<byte[], byte[]>> pending;
+            boolean own;
+            synchronized (this) {
+                if (closed) {
+                    throw new IllegalStateException("Redis tier closed");
+                }
+                if (connection != null && connection.isOpen()) {
+                    return connection;
+                }
+                if (connecting != null && connecting.isCompletedExceptionally()) {
+                    connecting = null; // failed; its completion handler may not have run yet
+                }
+                own = connecting == null;
+                if (own) {
+                    startConnecting();
+                }
+                pending = connecting;
             }
-            if (connection != null && connection.isOpen()) {
-                return connection;
+            try {
+                return pending.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                if (own) {
+                    throw e;
+                }
             }
-            if (connecting == null) {
-                startConnecting();
-            }
-            pending = connecting;
         }
-        return pending.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     /** Caller holds the lock. Outlives the call that started it: a slow connect still serves the next call. */

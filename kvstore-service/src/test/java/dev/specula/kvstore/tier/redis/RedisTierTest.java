@@ -9,6 +9,8 @@ import dev.specula.kvstore.block.Tenant;
 import dev.specula.kvstore.block.TestBlocks;
 import dev.specula.kvstore.testing.FakeClock;
 import dev.specula.kvstore.testing.RedisServer;
+import dev.specula.netem.DelayProxy;
+import dev.specula.netem.LinkProfile;
 import dev.specula.kvstore.tier.PutOutcome;
 import dev.specula.kvstore.tier.TenantUsage;
 import dev.specula.kvstore.tier.TierState;
@@ -279,6 +281,33 @@ class RedisTierTest {
         assertThat(probe).isEqualTo(PutOutcome.STORED);
         assertThat(tier.circuitState()).isEqualTo(CircuitBreaker.State.CLOSED);
         assertThat(raw.sync().exists(keysOf(tier).data(block.key()))).isEqualTo(1);
+    }
+
+    /**
+     * A connection attempt begun while the link was partitioned is still pending when the link heals and then fails
+     * (its half-made connection is cut). The next call joins that attempt, sees it fail, and must make one of its own
+     * instead of failing with it.
+     */
+    @Test
+    void aCallThatJoinsAFailingStaleConnectionAttemptConnectsAnew() throws IOException {
+        try (DelayProxy link = new DelayProxy("127.0.0.1", server.port(), LinkProfile.NONE)) {
+            Duration lookup = Duration.ofMillis(300);
+            RedisTier tier = tier("redis://127.0.0.1:" + link.port(), 1 << 20, lookup, Duration.ofSeconds(5));
+            Block block = data.block(data.key(TENANT), 100);
+            assertThat(tier.put(block)).isEqualTo(PutOutcome.STORED);
+            for (int i = 0; i < 3; i++) { // with these, 2 failures of 7 calls: the circuit stays closed (< 50%)
+                assertThat(tier.get(block.key())).isPresent();
+            }
+
+            link.blackHole();
+            assertThat(tier.get(block.key())).as("no reply on the open connection: it is dropped").isEmpty();
+            assertThat(tier.get(block.key())).as("a new attempt hangs in the partition").isEmpty();
+            link.cutConnections(); // the pending attempt's connection dies...
+            link.heal(); // ...and Redis is reachable again
+
+            assertThat(tier.get(block.key())).as("read through a fresh connection").isPresent();
+            assertThat(tier.circuitState()).isEqualTo(CircuitBreaker.State.CLOSED);
+        }
     }
 
     // ---- helpers ----
