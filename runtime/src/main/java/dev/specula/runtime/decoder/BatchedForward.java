@@ -196,25 +196,35 @@ public final class BatchedForward {
             return staged;
         }
 
-        /** Session b's new KV = present rows [0, past_b) ++ [P, P + n_b) of its batch row. */
+        /**
+         * Session b's new KV = present rows [0, past_b) ++ [P, P + n_b) of its batch row. The first part is a copy of
+         * what the session holds already, so when its buffers have room only the new rows are written
+         * ({@link KvCache#appendInPlace}); otherwise everything is re-laid into the spare buffers.
+         */
         private void scatterKv(ByteBuffer[] presents) {
             int heads = signature.kvHeads();
             int total = maxPast + maxNew;
             for (int b = 0; b < batch; b++) {
                 KvCache kv = sessions.get(b).kv();
                 int past = kv.length();
-                int newLength = past + tokens.get(b).length;
-                ByteBuffer[] target = kv.beginRewrite(newLength);
+                int added = tokens.get(b).length;
+                int newLength = past + added;
+                ByteBuffer[] inPlace = kv.appendInPlace(newLength);
+                ByteBuffer[] target = inPlace != null ? inPlace : kv.beginRewrite(newLength);
                 for (int s = 0; s < presents.length; s++) {
                     for (int h = 0; h < heads; h++) {
                         int source = (b * heads + h) * total * rowBytes;
                         int dest = h * newLength * rowBytes;
-                        target[s].put(dest, presents[s], source, past * rowBytes);
+                        if (inPlace == null) {
+                            target[s].put(dest, presents[s], source, past * rowBytes);
+                        }
                         target[s].put(dest + past * rowBytes, presents[s], source + maxPast * rowBytes,
-                                (newLength - past) * rowBytes);
+                                added * rowBytes);
                     }
                 }
-                kv.endRewrite(newLength);
+                if (inPlace == null) {
+                    kv.endRewrite(newLength);
+                }
             }
         }
 

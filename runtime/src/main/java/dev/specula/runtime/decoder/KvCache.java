@@ -107,6 +107,35 @@ final class KvCache implements AutoCloseable {
         length = newLength;
     }
 
+    /**
+     * Room for tokens [length, newLength) in the current buffers, keeping the cached rows where they are read: head
+     * h's rows move up to its offset for the longer length, highest head first, so no row is overwritten before it
+     * has moved (a head's own old and new rows may overlap; the buffer copy is a memmove), and head 0 does not move.
+     * The caller then writes the new rows at {@link #offset}{@code (h, t)} before anything reads the cache. A batched
+     * step thus copies only its new rows and 1 − 1/kvHeads of the past, instead of re-laying all of it.
+     *
+     * @return the current buffers, or null when they cannot hold {@code newLength} tokens (use {@link #beginRewrite})
+     */
+    ByteBuffer[] appendInPlace(int newLength) {
+        if (newLength < length) {
+            throw new IllegalArgumentException("cannot append down from " + length + " to " + newLength + " tokens");
+        }
+        if (newLength > currentCapacity) {
+            return null;
+        }
+        int old = length * rowBytes;
+        int grown = newLength * rowBytes;
+        for (int s = 0; s < slots; s++) {
+            for (int h = kvHeads - 1; h >= 1; h--) {
+                current[s].put(h * grown, current[s], h * old, old);
+            }
+        }
+        closeAll(pastTensors);
+        pastTensors = null;
+        length = newLength;
+        return current;
+    }
+
     /** Spare buffers, sized for {@code newLength} tokens, to be filled by the caller then {@link #endRewrite}. */
     ByteBuffer[] beginRewrite(int newLength) {
         ensureSpare(newLength);

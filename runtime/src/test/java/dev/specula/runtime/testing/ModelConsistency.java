@@ -66,7 +66,9 @@ public final class ModelConsistency {
         List<int[]> newTokens = new ArrayList<>();
         try {
             for (int b = 0; b < pasts.length; b++) {
-                batched.add(model.newSession());
+                // Every other session is sized to its past exactly, so its batched steps re-lay its cache instead of
+                // appending in place: both paths are compared with unbatched forwards.
+                batched.add(b % 2 == 1 && pasts[b] > 0 ? model.newSession(pasts[b]) : model.newSession());
                 alone.add(model.newSession());
                 if (pasts[b] > 0) {
                     int[] past = TestModels.tokens(pasts[b], 60 + b);
