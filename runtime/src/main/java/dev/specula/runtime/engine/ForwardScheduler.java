@@ -44,7 +44,7 @@ public final class ForwardScheduler implements ForwardExecutor, AutoCloseable {
     private final Condition ready = lock.newCondition();
     private final ArrayDeque<ForwardWork> queue = new ArrayDeque<>();
     /** Reused by every batched step (steps never overlap). */
-    private final BatchStaging staging = new BatchStaging();
+    private final BatchStaging staging;
     private final Thread thread;
     private volatile boolean running = true;
     /** A step is running (on the scheduler thread or a submitter's); guarded by {@link #lock}. */
@@ -56,6 +56,7 @@ public final class ForwardScheduler implements ForwardExecutor, AutoCloseable {
         this.model = model;
         this.settings = settings;
         this.listener = listener;
+        this.staging = new BatchStaging(settings.stagingRetainBytes());
         this.thread = new Thread(this::loop, "specula-forward-scheduler");
         thread.setDaemon(true);
         thread.start();

@@ -2,6 +2,7 @@ package dev.specula.runtime.decoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specula.runtime.testing.ModelConsistency;
 import dev.specula.runtime.testing.TestModels;
@@ -31,6 +32,20 @@ class BatchedForwardTest {
         // Pads that grow from session to session (12 → 7 → 0 past tokens) each need more cleared rows.
         ModelConsistency.batchedEqualsUnbatched(model, new int[] {12, 7, 0}, new int[] {2, 3, 1}, TOLERANCE, staging);
         assertEquals(held, staging.retainedBytes(), "a smaller batch fits the buffers already held");
+    }
+
+    /** Past its retention limit a staging hands out buffers for one call only; results do not change. */
+    @Test
+    void aStagingKeepsNoMoreThanItsLimit() {
+        int[] pasts = {40, 3, 25};
+        int[] widths = {4, 2, 5};
+        BatchStaging unlimited = new BatchStaging();
+        ModelConsistency.batchedEqualsUnbatched(model, pasts, widths, TOLERANCE, unlimited);
+        long limit = unlimited.keptBytes() / 3;
+        BatchStaging limited = new BatchStaging(limit);
+        ModelConsistency.batchedEqualsUnbatched(model, pasts, widths, TOLERANCE, limited);
+        assertTrue(limited.keptBytes() <= limit, limited.keptBytes() + " bytes kept over a limit of " + limit);
+        assertTrue(limited.keptBytes() > 0, "what fits the limit is still kept");
     }
 
     @Test

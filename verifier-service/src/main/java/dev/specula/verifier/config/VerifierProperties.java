@@ -39,6 +39,8 @@ import org.springframework.util.unit.DataSize;
  * @param readinessCache       how long one such probe's answer is reused
  * @param sessionIdleTimeout   a session whose client sends nothing for this long is ended (DEADLINE_EXCEEDED) and
  *                             freed: a paused or partitioned drafter must not hold a session slot forever
+ * @param batchStagingRetainBytes most direct memory the batched steps keep for reuse (the largest batch's padded
+ *                             KV), outside the KV budget; a batch that needs more stages in buffers of its own
  */
 @ConfigurationProperties("specula.verifier")
 public record VerifierProperties(Path modelPath, int maxSessions, int maxNewTokensCap, int intraOpThreads,
@@ -59,7 +61,8 @@ public record VerifierProperties(Path modelPath, int maxSessions, int maxNewToke
                                  @DefaultValue("-1") int cudaDevice,
                                  @DefaultValue("2s") Duration readinessTimeout,
                                  @DefaultValue("3s") Duration readinessCache,
-                                 @DefaultValue("120s") Duration sessionIdleTimeout) {
+                                 @DefaultValue("120s") Duration sessionIdleTimeout,
+                                 @DefaultValue("256MB") DataSize batchStagingRetainBytes) {
 
     public VerifierProperties {
         if (modelPath == null) {
@@ -70,9 +73,9 @@ public record VerifierProperties(Path modelPath, int maxSessions, int maxNewToke
                     + "intra-op-threads >= 0, cuda-device >= -1");
         }
         if (kvBudgetBytes.toBytes() <= 0 || blockTokens < 1 || prefixCacheBytes.toBytes() < 0
-                || offloadInFlightBytes.toBytes() < 0) {
+                || offloadInFlightBytes.toBytes() < 0 || batchStagingRetainBytes.toBytes() < 0) {
             throw new IllegalArgumentException("specula.verifier: kv-budget-bytes must be > 0, block-tokens >= 1, "
-                    + "prefix-cache-bytes and offload-in-flight-bytes >= 0");
+                    + "prefix-cache-bytes, offload-in-flight-bytes and batch-staging-retain-bytes >= 0");
         }
         if (maxBatchSessions < 1 || maxBatchTokens < 1 || prefillChunkTokens < 1) {
             throw new IllegalArgumentException("specula.verifier: max-batch-sessions, max-batch-tokens and "

@@ -67,7 +67,8 @@ public final class VerifierEngine implements AutoCloseable {
     static EngineSettings settings(VerifierProperties p) {
         return new EngineSettings(p.kvBudgetBytes().toBytes(), p.admissionWait(), p.idleEvictAfter(), p.blockTokens(),
                 p.prefixCacheBytes().toBytes(), p.offloadInFlightBytes().toBytes(),
-                new SchedulerSettings(p.maxBatchSessions(), p.maxBatchTokens(), p.prefillChunkTokens()), p.batching());
+                new SchedulerSettings(p.maxBatchSessions(), p.maxBatchTokens(), p.prefillChunkTokens(),
+                        p.batchStagingRetainBytes().toBytes()), p.batching());
     }
 
     /**

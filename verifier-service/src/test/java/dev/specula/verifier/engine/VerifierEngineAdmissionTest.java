@@ -44,6 +44,7 @@ class VerifierEngineAdmissionTest {
         return new VerifierProperties(ModelPair.UNDER_TEST.verifier(), 8, 64, 2, budget, Duration.ofMillis(100),
                 Duration.ofSeconds(30), 16, DataSize.ofMegabytes(8), DataSize.ofMegabytes(8), true, 8, 256, 128,
                 Duration.ofMillis(75), Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(30), -1,
-                Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(120));
+                Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(120),
+                DataSize.ofMegabytes(64));
     }
 }

@@ -62,7 +62,7 @@ class VerifierLoadGrpcTest {
                 DataSize.ofMegabytes(64), Duration.ofSeconds(5), Duration.ofSeconds(30), 16, DataSize.ofMegabytes(8),
                 DataSize.ofMegabytes(8), true, 8, 256, 128, Duration.ofMillis(75), Duration.ofSeconds(2),
                 Duration.ofSeconds(10), Duration.ofSeconds(30), -1, Duration.ofSeconds(2), Duration.ofSeconds(3),
-                Duration.ofSeconds(120));
+                Duration.ofSeconds(120), DataSize.ofMegabytes(64));
         engine = new VerifierEngine(properties, (codec, blockTokens) -> BlockStore.NONE, gate);
         engineRef.set(engine);
         String name = InProcessServerBuilder.generateName();
