@@ -108,7 +108,7 @@ final class ConcurrencyScenario implements Scenario {
         row.put("sessions", level);
         row.put("requests", level * requestsPerClient);
         row.put("tokens", tokens);
-        row.put("seconds", tokens / result.tokensPerSecond());
+        row.put("seconds", result.seconds());
         row.put("tokens_per_second", result.tokensPerSecond());
         row.put("p50_ms", result.p50Ms());
         row.put("p99_ms", result.p99Ms());
@@ -117,7 +117,7 @@ final class ConcurrencyScenario implements Scenario {
         }
         if (steps != null) {
             // Share of the wall time the verifier's model was running: near 1, it is the bottleneck.
-            row.put("verifier_busy", (steps.totalTime(TimeUnit.SECONDS) - stepSeconds) / (double) row.get("seconds"));
+            row.put("verifier_busy", (steps.totalTime(TimeUnit.SECONDS) - stepSeconds) / result.seconds());
         }
         return row;
     }

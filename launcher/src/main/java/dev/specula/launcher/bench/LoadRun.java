@@ -19,8 +19,12 @@ import java.util.function.Function;
  */
 final class LoadRun {
 
-    /** @param results every generation's result, in no particular order */
-    record Result(double tokensPerSecond, double p50Ms, double p99Ms, PolicyTally tally, List<RemoteResult> results) {
+    /**
+     * @param results every generation's result, in no particular order
+     * @param seconds wall time from the start of the clients to the end of the last generation
+     */
+    record Result(double tokensPerSecond, double p50Ms, double p99Ms, PolicyTally tally, List<RemoteResult> results,
+                  double seconds) {
     }
 
     private LoadRun() {
@@ -55,7 +59,7 @@ final class LoadRun {
             }
             double seconds = (System.nanoTime() - begin) / 1e9;
             return new Result(tally.tokens() / seconds, perToken.percentile(50), perToken.percentile(99), tally,
-                    List.copyOf(results));
+                    List.copyOf(results), seconds);
         } finally {
             clients.shutdownNow();
         }
