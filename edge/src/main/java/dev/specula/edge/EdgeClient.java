@@ -39,8 +39,7 @@ public final class EdgeClient implements AutoCloseable {
     private final int maxContext;
 
     private EdgeClient(ModelFolder folder, Channel router, EdgeOptions options) {
-        ExecutionSettings settings = options.intraOpThreads() == 0 ? ExecutionSettings.defaults()
-                : ExecutionSettings.defaults().withIntraOpThreads(options.intraOpThreads());
+        ExecutionSettings settings = ExecutionSettings.defaults().withIntraOpThreads(options.intraOpThreads());
         this.drafter = DecoderModel.load(folder, settings);
         this.tokenizer = TextTokenizer.load(folder);
         this.router = router;

@@ -13,7 +13,7 @@ import java.time.Duration;
  *                      is being verified (worth it once the round trip dwarfs a verifier forward)
  * @param roundTimeout  longest wait for one verdict before the link counts as dropped
  * @param reconnect     how a dropped session is resumed
- * @param intraOpThreads ONNX Runtime threads for the local drafter (0 = the runtime's default)
+ * @param intraOpThreads ONNX Runtime threads for the local drafter (0 = auto: one thread for a small model, else all cores)
  * @param draftStepDeadline the most a round waits for the local draft (0 = no deadline): a late round goes to the
  *                      verifier without a draft (lossless) and a drafter that keeps missing is backed off, so a
  *                      device that is busy elsewhere costs about target-only speed, not a stalled answer

@@ -10,12 +10,15 @@ import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.model.ModelLoadException;
 import dev.specula.runtime.model.TokenizerFile;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * One loaded decoder: an ONNX Runtime session over {@code model.onnx} plus the folder's configuration.
@@ -68,6 +71,26 @@ public final class DecoderModel implements AutoCloseable {
         return load(ModelFolder.open(folder), settings);
     }
 
+    /**
+     * Bytes of the graph and any external-data files beside it (a large export keeps its weights in
+     * {@code model.onnx_data} or similar): what {@link ExecutionSettings#threadsFor} sizes the model by.
+     */
+    static long weightBytes(ModelFolder folder) {
+        Path graph = folder.file(ModelFolder.MODEL);
+        try (Stream<Path> files = Files.list(graph.getParent())) {
+            long total = 0;
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                if (name.startsWith(ModelFolder.MODEL) && Files.isRegularFile(file)) {
+                    total += Files.size(file);
+                }
+            }
+            return total;
+        } catch (IOException e) {
+            throw new ModelLoadException(folder.root(), "cannot read the size of " + graph + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Loads and validates a model; every problem is a {@link ModelLoadException} naming what is wrong. */
     public static DecoderModel load(ModelFolder folder, ExecutionSettings settings) {
         ModelConfig config = folder.config();
@@ -78,7 +101,7 @@ public final class DecoderModel implements AutoCloseable {
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            options.setIntraOpNumThreads(settings.intraOpThreads());
+            options.setIntraOpNumThreads(settings.threadsFor(weightBytes(folder)));
             options.setInterOpNumThreads(settings.interOpThreads());
             // Drafter and verifier sessions often share a process and a few cores: a session's idle workers must
             // sleep, not spin, or they steal the cores the other model is running on.
