@@ -26,8 +26,8 @@ public record ExecutionSettings(int intraOpThreads, int interOpThreads, boolean 
 
     public ExecutionSettings {
         if (intraOpThreads < AUTO_THREADS || interOpThreads < 1) {
-            throw new IllegalArgumentException("thread counts must be >= 1, got intra " + intraOpThreads
-                    + ", inter " + interOpThreads);
+            throw new IllegalArgumentException("intra-op threads must be >= 0 (0 = auto) and inter-op threads >= 1, "
+                    + "got intra " + intraOpThreads + ", inter " + interOpThreads);
         }
         if (cudaDevice < 0) {
             throw new IllegalArgumentException("cuda device must be >= 0, got " + cudaDevice);
