@@ -6,7 +6,6 @@ import dev.specula.e2e.RouterCalls.Action;
 import dev.specula.e2e.RouterCalls.Run;
 import dev.specula.proto.v1.Mode;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,7 +61,7 @@ class KillNineTest {
                 "--specula.router.discovery.drafters=" + drafter.grpcAddress(),
                 "--specula.router.discovery.probe-interval=500ms"));
         processes.awaitReady();
-        channel = ManagedChannelBuilder.forTarget(router.grpcAddress()).usePlaintext().build();
+        channel = processes.channelTo(router);
         RouterCalls.awaitServing(channel, Mode.MODE_SPECULATIVE);
         Run baseline = generate(Mode.MODE_SPECULATIVE, null);
         assertThat(baseline.summary().getCompletionTokens()).isEqualTo(MAX_TOKENS);
@@ -72,9 +71,6 @@ class KillNineTest {
 
     @AfterAll
     void stopMesh() throws Exception {
-        if (channel != null) {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
         processes.close();
     }
 

@@ -1,13 +1,20 @@
 package dev.specula.e2e;
 
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
-/** The service processes of one test's mesh: started through it, awaited together, all stopped at the end. */
+/**
+ * The service processes of one test's mesh: started through it, awaited together, all stopped at the end, after
+ * the channels opened to them.
+ */
 final class ProcessGroup implements AutoCloseable {
     private final List<ServiceProcess> processes = new ArrayList<>();
+    private final List<ManagedChannel> channels = new ArrayList<>();
 
     ServiceProcess start(String name, String module, List<String> arguments) throws IOException {
         return add(ServiceProcess.start(name, module, arguments));
@@ -25,8 +32,18 @@ final class ProcessGroup implements AutoCloseable {
         }
     }
 
+    /** A plaintext channel to {@code process}'s gRPC port, shut down by {@link #close()}. */
+    ManagedChannel channelTo(ServiceProcess process) {
+        ManagedChannel channel = ManagedChannelBuilder.forTarget(process.grpcAddress()).usePlaintext().build();
+        channels.add(channel);
+        return channel;
+    }
+
     @Override
     public void close() throws InterruptedException {
+        for (ManagedChannel channel : channels) {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
         for (ServiceProcess p : processes) {
             p.close();
         }

@@ -10,7 +10,6 @@ import dev.specula.proto.v1.Mode;
 import dev.specula.proto.v1.RouterGrpc;
 import dev.specula.proto.v1.SamplingParams;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -70,14 +69,11 @@ class RouterRestartTest {
                 "--specula.router.discovery.probe-interval=500ms");
         router = processes.start("restart-router", "router-service", routerArguments);
         processes.awaitReady();
-        channel = ManagedChannelBuilder.forTarget(router.grpcAddress()).usePlaintext().build();
+        channel = processes.channelTo(router);
     }
 
     @AfterAll
     void stopMesh() throws Exception {
-        if (channel != null) {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
         processes.close();
     }
 

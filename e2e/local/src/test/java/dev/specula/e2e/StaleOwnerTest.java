@@ -6,7 +6,6 @@ import dev.specula.e2e.RouterCalls.Run;
 
 import dev.specula.proto.v1.Mode;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -50,15 +49,12 @@ class StaleOwnerTest {
                 "--specula.router.discovery.probe-interval=500ms",
                 "--specula.router.failover.stall-timeout=2s"));
         processes.awaitReady();
-        channel = ManagedChannelBuilder.forTarget(router.grpcAddress()).usePlaintext().build();
+        channel = processes.channelTo(router);
         RouterCalls.awaitServing(channel, Mode.MODE_TARGET_ONLY);
     }
 
     @AfterAll
     void stopMesh() throws Exception {
-        if (channel != null) {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
         processes.close();
     }
 

@@ -23,12 +23,11 @@ import dev.specula.router.plan.RequestMode;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.tokenizer.TextTokenizer;
 import dev.specula.service.policy.PolicyProperties;
+import dev.specula.service.testing.RepoRoot;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -59,7 +58,7 @@ class PolicyRoutingTest {
     void start() throws Exception {
         backends = new FakeBackends();
         channel = NettyChannelBuilder.forTarget(backends.target().replace("static://", "")).usePlaintext().build();
-        tokenizer = TextTokenizer.load(ModelFolder.open(repoRoot().resolve("models/test-tiny")));
+        tokenizer = TextTokenizer.load(ModelFolder.open(RepoRoot.path().resolve("models/test-tiny")));
         service = new GenerationService(new MeshBackends(channel, channel, Duration.ofSeconds(20)), tokenizer, true,
                 new RouterMetrics(new SimpleMeterRegistry()), PolicyProperties.DEFAULTS, true, 0,
                 FailoverProperties.DEFAULTS);
@@ -227,14 +226,5 @@ class PolicyRoutingTest {
                 .setFinishReason(FinishReason.FINISH_REASON_LENGTH).setCompletionTokens(OUTPUT.length).setStats(stats)
                 .setDraftSource(dev.specula.proto.v1.DraftSourceKind.DRAFT_SOURCE_KIND_HYBRID)
                 .setDraftLengthMode(dev.specula.proto.v1.DraftLengthMode.DRAFT_LENGTH_MODE_ADAPTIVE).build();
-    }
-
-    private static Path repoRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("models")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("no repository root above the working directory");
     }
 }

@@ -15,17 +15,16 @@ import dev.specula.proto.v1.Mode;
 import dev.specula.proto.v1.RouterGrpc;
 import dev.specula.proto.v1.SamplingParams;
 import dev.specula.proto.v1.SpeculationStats;
-import dev.specula.proto.v1.TargetGenerateRequest;
 import dev.specula.router.testing.InProcessRouter;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.tokenizer.TextTokenizer;
+import dev.specula.service.testing.RepoRoot;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.netty.NettyChannelBuilder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -68,7 +67,7 @@ class RouterGrpcServiceTest {
 
     @BeforeAll
     void start() throws Exception {
-        Path model = repoRoot().resolve("models/test-tiny");
+        Path model = RepoRoot.path().resolve("models/test-tiny");
         backends = new FakeBackends();
         router = InProcessRouter.start(ROUTER, false,
                 "--specula.router.model-path=" + model,
@@ -406,15 +405,5 @@ class RouterGrpcServiceTest {
 
     private static List<Integer> boxed(int[] ids) {
         return Arrays.stream(ids).boxed().toList();
-    }
-
-    private static Path repoRoot() {
-        Path start = Path.of("").toAbsolutePath();
-        for (Path dir = start; dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("models")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("no directory with models/ and pom.xml above " + start);
     }
 }

@@ -17,14 +17,13 @@ import dev.specula.proto.v1.VerifyRound;
 import dev.specula.router.testing.InProcessRouter;
 import dev.specula.router.metrics.RouterMetrics;
 import dev.specula.service.testing.NeverReadingCall;
+import dev.specula.service.testing.RepoRoot;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +66,7 @@ class RouterSlowReaderGrpcTest {
         backends = new FakeBackends();
         verifier = new FakeSessionVerifier();
         router = InProcessRouter.start(ROUTER, false,
-                "--specula.router.model-path=" + repoRoot().resolve("models/test-tiny"),
+                "--specula.router.model-path=" + RepoRoot.path().resolve("models/test-tiny"),
                 "--specula.router.max-tokens-cap=64",
                 "--specula.router.request-timeout=60s",
                 "--specula.router.stream-stall-timeout=" + STALL.toMillis() + "ms",
@@ -182,15 +181,5 @@ class RouterSlowReaderGrpcTest {
                 .filter(line -> line.startsWith("vllm:num_requests_running{"))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .sum();
-    }
-
-    private static Path repoRoot() {
-        Path start = Path.of("").toAbsolutePath();
-        for (Path dir = start; dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("models")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("no directory with models/ and pom.xml above " + start);
     }
 }

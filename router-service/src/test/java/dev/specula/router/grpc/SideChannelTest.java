@@ -21,11 +21,10 @@ import dev.specula.router.plan.SideChannelGuard;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.tokenizer.TextTokenizer;
 import dev.specula.service.policy.PolicyProperties;
+import dev.specula.service.testing.RepoRoot;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +55,7 @@ class SideChannelTest {
     void start() throws Exception {
         backends = new FakeBackends();
         channel = NettyChannelBuilder.forTarget(backends.target().replace("static://", "")).usePlaintext().build();
-        tokenizer = TextTokenizer.load(ModelFolder.open(repoRoot().resolve("models/test-tiny")));
+        tokenizer = TextTokenizer.load(ModelFolder.open(RepoRoot.path().resolve("models/test-tiny")));
     }
 
     @AfterAll
@@ -165,14 +164,5 @@ class SideChannelTest {
         assertThat(done[0].completionTokens()).isEqualTo(TOKENS);
         backends.reset();
         return received;
-    }
-
-    private static Path repoRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("models")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("repository root not found");
     }
 }

@@ -13,10 +13,10 @@ import dev.specula.proto.v1.TargetGenerateRequest;
 import dev.specula.router.testing.InProcessRouter;
 import dev.specula.runtime.model.ModelFolder;
 import dev.specula.runtime.tokenizer.TextTokenizer;
+import dev.specula.service.testing.RepoRoot;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,7 +45,7 @@ class VerifierShutdownFailoverTest {
 
     @Test
     void aGenerationEndedByAStoppingVerifierResumesOnTheOtherReplicaWithoutGapOrRepeat() throws Exception {
-        Path model = repoRoot().resolve("models/test-tiny");
+        Path model = RepoRoot.path().resolve("models/test-tiny");
         try (TextTokenizer tokenizer = TextTokenizer.load(ModelFolder.open(model));
              FakeBackends first = new FakeBackends();
              FakeBackends second = new FakeBackends()) {
@@ -111,15 +111,5 @@ class VerifierShutdownFailoverTest {
 
     private static int[] slice(int[] tokens, int from, int to) {
         return Arrays.copyOfRange(tokens, from, to);
-    }
-
-    private static Path repoRoot() {
-        Path start = Path.of("").toAbsolutePath();
-        for (Path dir = start; dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("models")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("no directory with models/ and pom.xml above " + start);
     }
 }

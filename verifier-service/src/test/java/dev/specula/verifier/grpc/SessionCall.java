@@ -74,6 +74,15 @@ final class SessionCall {
         return response.getVerdict();
     }
 
+    /** {@code count} plain rounds (no draft), numbered from 1: the verifier's greedy tokens, one per round. */
+    int[] plainRounds(int count) {
+        int[] out = new int[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = round(VerifyRound.newBuilder().setRound(i + 1).build()).getNextToken();
+        }
+        return out;
+    }
+
     /** The next response; fails the test if the stream failed or ended instead. */
     SessionResponse nextResponse() {
         Object next = take();

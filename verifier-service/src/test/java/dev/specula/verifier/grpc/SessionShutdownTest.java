@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.specula.core.sampling.SamplingParams;
-import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.GenerateEvent;
 import dev.specula.proto.v1.TargetGenerateRequest;
 import dev.specula.proto.v1.VerifierGrpc;
@@ -25,7 +24,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -101,12 +99,7 @@ class SessionShutdownTest {
     }
 
     private static TargetGenerateRequest generate(int[] prompt, int maxNewTokens) {
-        TargetGenerateRequest.Builder request = TargetGenerateRequest.newBuilder()
-                .setSampling(ProtoMapping.sampling(SamplingParams.GREEDY))
-                .setMaxNewTokens(maxNewTokens)
-                .setIgnoreEos(true);
-        IntStream.of(prompt).forEach(request::addPromptTokenIds);
-        return request.build();
+        return TargetRequests.greedy(prompt, maxNewTokens).build();
     }
 
     @Test

@@ -27,7 +27,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -158,9 +157,6 @@ class VerifierGenerateGrpcTest extends RunningVerifierTest {
 
     private static TargetGenerateRequest request(int[] prompt, SamplingParams params, int maxNewTokens,
                                                  boolean ignoreEos) {
-        TargetGenerateRequest.Builder request = TargetGenerateRequest.newBuilder()
-                .setSampling(ProtoMapping.sampling(params)).setMaxNewTokens(maxNewTokens).setIgnoreEos(ignoreEos);
-        IntStream.of(prompt).forEach(request::addPromptTokenIds);
-        return request.build();
+        return TargetRequests.of(prompt, params, maxNewTokens, ignoreEos).build();
     }
 }

@@ -5,14 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.specula.core.loop.StopCondition;
 import dev.specula.core.sampling.SamplingParams;
-import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.GenerateEvent;
 import dev.specula.proto.v1.GenerationFence;
 import dev.specula.proto.v1.OpenSession;
 import dev.specula.proto.v1.SessionOpened;
 import dev.specula.proto.v1.TargetGenerateRequest;
 import dev.specula.proto.v1.VerifierGrpc;
-import dev.specula.proto.v1.VerifyRound;
 import dev.specula.runtime.decoder.DecoderModel;
 import dev.specula.runtime.decoder.ExecutionSettings;
 import dev.specula.runtime.speculation.InProcessDecoding;
@@ -28,7 +26,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,12 +85,12 @@ class VerifierKvCacheGrpcTest {
         SessionCall call = new SessionCall(verifier.channel());
         SessionOpened opened = call.open(open("t-restore", nextTurn));
         assertThat(opened.getCachedTokens()).as("79 cached tokens of the first turn = 4 full blocks").isEqualTo(64);
-        assertThat(decode(call)).isEqualTo(reference(nextTurn));
+        assertThat(call.plainRounds(NEW)).isEqualTo(reference(nextTurn));
         call.completeAndAwaitEnd();
 
         SessionCall stranger = new SessionCall(verifier.channel());
         assertThat(stranger.open(open("t-other", nextTurn)).getCachedTokens()).as("another tenant").isZero();
-        assertThat(decode(stranger)).isEqualTo(reference(nextTurn));
+        assertThat(stranger.plainRounds(NEW)).isEqualTo(reference(nextTurn));
         stranger.completeAndAwaitEnd();
     }
 
@@ -101,9 +98,7 @@ class VerifierKvCacheGrpcTest {
     void targetOnlyGenerateReportsCachedTokensInItsSummary() {
         int[] conversation = finishedConversation("t-generate", 31);
         int[] nextTurn = concat(conversation, TestTokens.tokens(5, 32));
-        TargetGenerateRequest.Builder request = TargetGenerateRequest.newBuilder().setTenant("t-generate")
-                .setSampling(ProtoMapping.sampling(SamplingParams.GREEDY)).setMaxNewTokens(NEW).setIgnoreEos(true);
-        IntStream.of(nextTurn).forEach(request::addPromptTokenIds);
+        TargetGenerateRequest.Builder request = TargetRequests.greedy(nextTurn, NEW).setTenant("t-generate");
         Iterator<GenerateEvent> events = VerifierGrpc.newBlockingStub(verifier.channel()).generate(request.build());
         int[] tokens = new int[0];
         GenerateEvent last = null;
@@ -127,7 +122,7 @@ class VerifierKvCacheGrpcTest {
         try {
             SessionCall call = new SessionCall(verifier.channel());
             assertThat(call.open(open(tenant, nextTurn)).getCachedTokens()).as(damage.toString()).isZero();
-            assertThat(decode(call)).as(damage.toString()).isEqualTo(reference(nextTurn));
+            assertThat(call.plainRounds(NEW)).as(damage.toString()).isEqualTo(reference(nextTurn));
             call.completeAndAwaitEnd();
         } finally {
             store.damage(FakeKvStoreServer.Damage.NONE);
@@ -148,7 +143,7 @@ class VerifierKvCacheGrpcTest {
             SessionCall call = new SessionCall(verifier.channel());
             int expected = damage == FakeKvStoreServer.Damage.OUT_OF_ORDER ? 16 : 0; // the first block; nothing
             assertThat(call.open(open(tenant, nextTurn)).getCachedTokens()).as(damage.toString()).isEqualTo(expected);
-            assertThat(decode(call)).as(damage.toString()).isEqualTo(reference(nextTurn));
+            assertThat(call.plainRounds(NEW)).as(damage.toString()).isEqualTo(reference(nextTurn));
             call.completeAndAwaitEnd();
         } finally {
             store.damage(FakeKvStoreServer.Damage.NONE);
@@ -174,7 +169,7 @@ class VerifierKvCacheGrpcTest {
         SessionCall stale = new SessionCall(verifier.channel());
         stale.open(open("t-fence", prompt).toBuilder()
                 .setFence(GenerationFence.newBuilder().setGenerationId(generation).setEpoch(1)).build());
-        assertThat(decode(stale)).isEqualTo(reference(prompt));
+        assertThat(stale.plainRounds(NEW)).isEqualTo(reference(prompt));
         stale.completeAndAwaitEnd();
 
         await().atMost(Duration.ofSeconds(10))
@@ -227,19 +222,11 @@ class VerifierKvCacheGrpcTest {
         int before = store.blockCount();
         SessionCall call = new SessionCall(verifier.channel());
         call.open(open);
-        int[] generated = decode(call);
+        int[] generated = call.plainRounds(NEW);
         assertThat(generated).isEqualTo(reference(prompt));
         call.completeAndAwaitEnd();
         await().atMost(Duration.ofSeconds(10)).until(() -> store.blockCount() >= before + 4);
         return concat(prompt, generated);
-    }
-
-    private static int[] decode(SessionCall call) {
-        int[] out = new int[NEW];
-        for (int i = 0; i < NEW; i++) {
-            out[i] = call.round(VerifyRound.newBuilder().setRound(i + 1).build()).getNextToken();
-        }
-        return out;
     }
 
     private int[] reference(int[] prompt) {

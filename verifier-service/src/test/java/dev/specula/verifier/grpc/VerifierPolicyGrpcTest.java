@@ -108,10 +108,7 @@ class VerifierPolicyGrpcTest {
     }
 
     private List<GenerateEvent> generate(SpeculationPolicy policy, int maxNewTokens) {
-        TargetGenerateRequest.Builder request = TargetGenerateRequest.newBuilder()
-                .setSampling(ProtoMapping.sampling(SamplingParams.GREEDY)).setMaxNewTokens(maxNewTokens)
-                .setIgnoreEos(true).setPolicy(policy);
-        IntStream.of(PROMPT).forEach(request::addPromptTokenIds);
+        TargetGenerateRequest.Builder request = TargetRequests.greedy(PROMPT, maxNewTokens).setPolicy(policy);
         List<GenerateEvent> events = new ArrayList<>();
         VerifierGrpc.newBlockingStub(verifier.channel()).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .generate(request.build()).forEachRemaining(events::add);

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.specula.core.loop.StopCondition;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.proto.v1.OpenSession;
-import dev.specula.proto.v1.VerifyRound;
 import dev.specula.runtime.decoder.DecoderModel;
 import dev.specula.runtime.decoder.ExecutionSettings;
 import dev.specula.runtime.engine.ModelFingerprint;
@@ -113,7 +112,7 @@ class VerifierSkewGrpcTest {
     private int nextTurnOn(RunningService reader, int[] prompt, int[] expected) {
         SessionCall call = new SessionCall(reader.channel());
         int cached = call.open(open(prompt)).getCachedTokens();
-        assertThat(decode(call)).isEqualTo(expected);
+        assertThat(call.plainRounds(NEW)).isEqualTo(expected);
         call.completeAndAwaitEnd();
         return cached;
     }
@@ -127,7 +126,7 @@ class VerifierSkewGrpcTest {
         int before = store.blockCount();
         SessionCall call = new SessionCall(writer.channel());
         call.open(open(prompt));
-        int[] generated = decode(call);
+        int[] generated = call.plainRounds(NEW);
         call.completeAndAwaitEnd();
         await().atMost(Duration.ofSeconds(10)).until(() -> store.blockCount() >= before + 4);
         return concat(prompt, generated);
@@ -149,14 +148,6 @@ class VerifierSkewGrpcTest {
         }
         edit.apply(copy);
         return copy;
-    }
-
-    private static int[] decode(SessionCall call) {
-        int[] out = new int[NEW];
-        for (int i = 0; i < NEW; i++) {
-            out[i] = call.round(VerifyRound.newBuilder().setRound(i + 1).build()).getNextToken();
-        }
-        return out;
     }
 
     private int[] reference(int[] prompt) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.specula.core.sampling.SamplingParams;
-import dev.specula.proto.mapping.ProtoMapping;
 import dev.specula.proto.v1.GenerateEvent;
 import dev.specula.proto.v1.SessionRequest;
 import dev.specula.proto.v1.SessionResponse;
@@ -172,11 +171,6 @@ class VerifierSlowReaderGrpcTest {
     }
 
     private static TargetGenerateRequest generate(int[] prompt, int maxNewTokens) {
-        TargetGenerateRequest.Builder request = TargetGenerateRequest.newBuilder()
-                .setSampling(ProtoMapping.sampling(SamplingParams.GREEDY))
-                .setMaxNewTokens(maxNewTokens)
-                .setIgnoreEos(true);
-        IntStream.of(prompt).forEach(request::addPromptTokenIds);
-        return request.build();
+        return TargetRequests.greedy(prompt, maxNewTokens).build();
     }
 }
