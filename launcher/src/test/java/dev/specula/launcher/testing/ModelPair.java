@@ -1,6 +1,6 @@
 package dev.specula.launcher.testing;
 
-import java.nio.file.Files;
+import dev.specula.service.testing.RepoRoot;
 import java.nio.file.Path;
 
 /**
@@ -33,14 +33,8 @@ public enum ModelPair {
         return repoRoot().resolve(verifier);
     }
 
-    /** The nearest directory, walking up from the working directory, that holds {@code models/} and {@code pom.xml}. */
+    /** @see RepoRoot#path() */
     public static Path repoRoot() {
-        Path start = Path.of("").toAbsolutePath();
-        for (Path dir = start; dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("models")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("no directory with models/ and pom.xml above " + start);
+        return RepoRoot.path();
     }
 }
