@@ -47,6 +47,11 @@ final class AdaptiveKScenario implements Scenario {
             for (Arm arm : arms(policy, options.draftLength())) {
                 LoadRun.once(client, arm.request(prompts.get(0), Math.min(32, options.maxTokens()))); // warm-up
             }
+            // Every arm at every level then finds the prompts' KV in the verifier's prefix cache; before, the first arm
+            // (target-only) paid the prefills of the first level and the others skipped them.
+            for (String prompt : prompts) {
+                LoadRun.prime(client, prompt);
+            }
             for (int sessions : policy.sessions()) {
                 Map<String, Double> tokensPerSecond = new LinkedHashMap<>();
                 for (Arm arm : arms(policy, options.draftLength())) {

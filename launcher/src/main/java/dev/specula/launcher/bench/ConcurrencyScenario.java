@@ -7,15 +7,12 @@ import dev.specula.client.remote.RouterClient;
 import dev.specula.core.sampling.SamplingParams;
 import dev.specula.launcher.cli.RouterConnection;
 import dev.specula.launcher.mesh.LocalMesh;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -29,7 +26,7 @@ final class ConcurrencyScenario implements Scenario {
     /**
      * Warm-up at the highest level, by time: the mesh's JIT compilation takes tens of seconds on 2 cores. After
      * 30 s, 1 and 16 sessions ran at 750 and 1922 tokens/s, where a single warm-up round gave 531–642 and
-     * 1490–1550 (the ratio moved less: 2.56 against 2.41–2.81).
+     * 1490–1550 (the ratio moved less: 2.56 against 2.41–2.81), when every level but the first re-sent cached prompts.
      */
     private static final Duration WARMUP = Duration.ofSeconds(30);
 
@@ -48,7 +45,7 @@ final class ConcurrencyScenario implements Scenario {
         EngineBenchOptions engine = options.engine();
         List<String> prompts = HeldOutPrompts.load(options.prompts(), options.promptChars());
         List<Map<String, Object>> rows = new ArrayList<>();
-        Map<Integer, double[]> byLevel = new LinkedHashMap<>();
+        Map<String, Object> perLevel = new LinkedHashMap<>();
         Function<String, RemoteRequest> request = prompt -> new RemoteRequest(prompt, GenerationMode.SPECULATIVE,
                 options.maxTokens(), SamplingParams.GREEDY, options.draftLength(), true);
         try (LocalMesh mesh = LocalMesh.start(options.mesh());
@@ -72,37 +69,37 @@ final class ConcurrencyScenario implements Scenario {
                 // At least MIN_REQUESTS per level: two requests alone last ~0.4 s, and their tokens/s (the ratio's
                 // denominator) moved by ±15% from run to run.
                 int perClient = Math.max(engine.requestsPerClient(), (MIN_REQUESTS + level - 1) / level);
-                Map<String, Object> row = runLevel(router, verifierMeters, prompts, level, perClient, request);
-                rows.add(row);
-                byLevel.put(level, new double[] {(double) row.get("tokens_per_second"), (double) row.get("p50_ms"),
-                        (double) row.get("p99_ms")});
+                // Every request's prompt gets a first line of its own, so that the first arm reuses no prompt KV
+                // (every request prefills its whole prompt) and the second arm reuses its own first arm's.
+                List<String> unique = new ArrayList<>();
+                for (int i = 0; i < level * perClient; i++) {
+                    unique.add("// level " + level + ", request " + i + "\n" + prompts.get(i % prompts.size()));
+                }
+                for (Arm arm : Arm.values()) {
+                    Map<String, Object> row = runLevel(router, verifierMeters, unique, level, perClient, request);
+                    row.put("prompts", arm.label);
+                    rows.add(row);
+                    arm.put(perLevel, level, row);
+                }
             }
         }
         Map<String, Object> summary = new LinkedHashMap<>();
-        double[] one = byLevel.get(1);
-        double[] sixteen = byLevel.get(16);
-        summary.put("throughput_16_over_1", one != null && sixteen != null ? sixteen[0] / one[0] : Double.NaN);
-        summary.put("p99_ms_16", sixteen != null ? sixteen[2] : Double.NaN);
-        byLevel.forEach((level, values) -> {
-            summary.put("tokens_per_second_" + level, values[0]);
-            summary.put("p50_ms_" + level, values[1]);
-            summary.put("p99_ms_" + level, values[2]);
-        });
+        for (Arm arm : Arm.values()) {
+            arm.summarise(perLevel, summary);
+        }
+        summary.putAll(perLevel);
         summary.put("draft_length", options.draftLength());
         summary.put("max_tokens", options.maxTokens());
         return new BenchReport(name(), MachineInfo.describe(), rows, summary);
     }
 
-    /** One level through {@link LoadRun}, plus how many sessions the verifier's forward passes carried meanwhile. */
+    /** One level through {@link LoadRun}, plus what the verifier's model calls did meanwhile. */
     private static Map<String, Object> runLevel(RouterClient router, MeterRegistry verifierMeters, List<String> prompts,
                                                 int level, int requestsPerClient,
                                                 Function<String, RemoteRequest> request) throws Exception {
-        DistributionSummary batches = verifierMeters.find("specula_verifier_batch_size").summary();
-        long batchCount = batches == null ? 0 : batches.count();
-        double batchTotal = batches == null ? 0 : batches.totalAmount();
-        Timer steps = verifierMeters.find("specula_verifier_batch_step_seconds").timer();
-        double stepSeconds = steps == null ? 0 : steps.totalTime(TimeUnit.SECONDS);
+        VerifierActivity before = VerifierActivity.of(verifierMeters);
         LoadRun.Result result = LoadRun.run(router, prompts, level, requestsPerClient, request);
+        VerifierActivity activity = VerifierActivity.of(verifierMeters).since(before);
         long tokens = result.results().stream().mapToLong(RemoteResult::completionTokens).sum();
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("sessions", level);
@@ -112,13 +109,42 @@ final class ConcurrencyScenario implements Scenario {
         row.put("tokens_per_second", result.tokensPerSecond());
         row.put("p50_ms", result.p50Ms());
         row.put("p99_ms", result.p99Ms());
-        if (batches != null && batches.count() > batchCount) {
-            row.put("mean_batch_sessions", (batches.totalAmount() - batchTotal) / (batches.count() - batchCount));
-        }
-        if (steps != null) {
-            // Share of the wall time the verifier's model was running: near 1, it is the bottleneck.
-            row.put("verifier_busy", (steps.totalTime(TimeUnit.SECONDS) - stepSeconds) / result.seconds());
-        }
+        activity.describe(result.seconds(), row);
         return row;
+    }
+
+    /**
+     * The two arms of each level. Both compare levels in the same prompt-cache state: before, only the first level
+     * prefilled its prompts, and later levels re-sent the same prompts and skipped their prefill, which flattered
+     * the ratio between them.
+     */
+    private enum Arm {
+        /** Prompts never seen: every request prefills its whole prompt, as for a new conversation. */
+        NEW("new", ""),
+        /** The same prompts again: their KV comes from the prefix cache or the KV store, as for a next turn. */
+        CACHED("cached", "_cached");
+
+        private final String label;
+        private final String suffix;
+
+        Arm(String label, String suffix) {
+            this.label = label;
+            this.suffix = suffix;
+        }
+
+        void put(Map<String, Object> perLevel, int level, Map<String, Object> row) {
+            perLevel.put("tokens_per_second_" + level + suffix, row.get("tokens_per_second"));
+            perLevel.put("p50_ms_" + level + suffix, row.get("p50_ms"));
+            perLevel.put("p99_ms_" + level + suffix, row.get("p99_ms"));
+        }
+
+        /** The headline keys: 16 sessions' tokens/s over one session's, and 16 sessions' p99. */
+        void summarise(Map<String, Object> perLevel, Map<String, Object> summary) {
+            Object one = perLevel.get("tokens_per_second_1" + suffix);
+            Object sixteen = perLevel.get("tokens_per_second_16" + suffix);
+            summary.put("throughput_16_over_1" + suffix, one instanceof Double o && sixteen instanceof Double s
+                    ? s / o : Double.NaN);
+            summary.put("p99_ms_16" + suffix, perLevel.getOrDefault("p99_ms_16" + suffix, Double.NaN));
+        }
     }
 }

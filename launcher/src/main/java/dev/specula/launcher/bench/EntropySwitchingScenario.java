@@ -80,6 +80,7 @@ final class EntropySwitchingScenario implements Scenario {
             RouterClient client = connection.client();
             warmUp(client, prompts.get(0), policy, defaultH);
             for (String prompt : prompts) {
+                LoadRun.prime(client, prompt);
                 int[] promptTokens = tokenizer.encode(prompt);
                 RemoteResult reference = LoadRun.once(client, request(prompt, GenerationMode.TARGET_ONLY,
                         SpeculationOptions.DEFAULTS, options));

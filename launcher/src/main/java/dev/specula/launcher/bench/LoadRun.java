@@ -1,8 +1,10 @@
 package dev.specula.launcher.bench;
 
+import dev.specula.client.remote.GenerationMode;
 import dev.specula.client.remote.RemoteRequest;
 import dev.specula.client.remote.RemoteResult;
 import dev.specula.client.remote.RouterClient;
+import dev.specula.core.sampling.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
@@ -63,6 +65,17 @@ final class LoadRun {
         } finally {
             clients.shutdownNow();
         }
+    }
+
+    /**
+     * Puts the prompt's full KV blocks in the verifier's prefix cache (one untimed token), so that every arm that
+     * runs it afterwards starts from the same cache state. Without it only the first arm to run a prompt prefills
+     * it, and the others skip most of that work: the order of the arms, not what they compare, decides their time
+     * to first token.
+     */
+    static void prime(RouterClient client, String prompt) {
+        client.generate(new RemoteRequest(prompt, GenerationMode.TARGET_ONLY, 1, SamplingParams.GREEDY, 1, true),
+                piece -> true);
     }
 
     /** One generation, one at a time: its results. */

@@ -59,6 +59,7 @@ final class NgramEditingScenario implements Scenario {
                 LoadRun.once(client, arm.request(prompts.get(0), Math.min(32, options.maxTokens()))); // warm-up
             }
             for (int i = 0; i < prompts.size(); i++) {
+                LoadRun.prime(client, prompts.get(i));
                 int[] expected = null;
                 for (Arm arm : arms) {
                     RemoteResult result = LoadRun.once(client, arm.request(prompts.get(i), options.maxTokens()));

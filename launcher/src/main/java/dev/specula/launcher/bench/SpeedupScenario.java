@@ -46,7 +46,7 @@ final class SpeedupScenario implements Scenario {
             RouterClient client = connection.client();
             warmUp(client, prompts, options);
             for (int i = 0; i < prompts.size(); i++) {
-                prime(client, prompts.get(i), options);
+                LoadRun.prime(client, prompts.get(i));
                 SamplingParams greedy = SamplingParams.GREEDY;
                 SamplingParams sampled = new SamplingParams(SAMPLED_TEMPERATURE, 0, 1.0, 1000 + i);
                 rows.add(run(client, i, prompts.get(i), GenerationMode.SPECULATIVE, greedy, options, specGreedy));
@@ -95,16 +95,6 @@ final class SpeedupScenario implements Scenario {
                 }
             }
         }
-    }
-
-    /**
-     * Puts the prompt's full KV blocks in the verifier's prefix cache (one untimed token), so that all four arms
-     * start from the same cache state. Without it only the first arm to run a prompt prefills it, and the others
-     * skip most of that work: the order of the arms, not the mode, decided their time to first token.
-     */
-    private static void prime(RouterClient client, String prompt, BenchOptions options) {
-        client.generate(new RemoteRequest(prompt, GenerationMode.TARGET_ONLY, 1, SamplingParams.GREEDY,
-                options.draftLength(), true), piece -> true);
     }
 
     private static Map<String, Object> run(RouterClient client, int index, String prompt, GenerationMode mode,
