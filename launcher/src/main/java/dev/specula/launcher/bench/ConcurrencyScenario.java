@@ -26,7 +26,8 @@ final class ConcurrencyScenario implements Scenario {
     /**
      * Warm-up at the highest level, by time: the mesh's JIT compilation takes tens of seconds on 2 cores. After
      * 30 s, 1 and 16 sessions ran at 750 and 1922 tokens/s, where a single warm-up round gave 531–642 and
-     * 1490–1550 (the ratio moved less: 2.56 against 2.41–2.81), when every level but the first re-sent cached prompts.
+     * 1490–1550 (the ratio moved less: 2.56 against 2.41–2.81), when every level but the first re-sent cached
+     * prompts.
      */
     private static final Duration WARMUP = Duration.ofSeconds(30);
 
