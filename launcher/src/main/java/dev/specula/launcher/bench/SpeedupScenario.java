@@ -29,7 +29,8 @@ final class SpeedupScenario implements Scenario {
     @Override
     public String description() {
         return "speculative vs target-only tokens/s, greedy and sampled, on held-out prompts (each prompt's blocks "
-                + "in the verifier's prefix cache for every arm; --verifier-property prefix-cache-bytes=0 for cold)";
+                + "in the verifier's prefix cache for every arm; for cold, turn off the prefix cache and the KV store: "
+                + "--verifier-property prefix-cache-bytes=0 --verifier-property spring.grpc.client.channel.kvstore.target=)";
     }
 
     @Override

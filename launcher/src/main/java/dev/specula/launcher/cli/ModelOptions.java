@@ -19,7 +19,8 @@ public final class ModelOptions {
     String logLevel;
 
     @Option(names = "--verifier-property", paramLabel = "KEY=VALUE",
-            description = "Extra verifier setting, repeatable (e.g. specula.verifier.batching=false).")
+            description = "Extra verifier setting, repeatable (e.g. specula.verifier.batching=false); a key without a "
+                    + "dot is a specula.verifier setting (prefix-cache-bytes=0).")
     Map<String, String> verifierProperties = new LinkedHashMap<>();
 
     public MeshOptions meshOptions() {
@@ -27,6 +28,16 @@ public final class ModelOptions {
         return new MeshOptions(
                 drafter != null ? drafter : root.resolve("models/bundled/drafter"),
                 verifier != null ? verifier : root.resolve("models/bundled/verifier"),
-                0, 0, logLevel, verifierProperties);
+                0, 0, logLevel, qualified(verifierProperties));
+    }
+
+    /**
+     * Keys without a dot are read as {@code specula.verifier.*} settings. Spring ignores a property nobody binds,
+     * so {@code prefix-cache-bytes=0} on its own would otherwise change nothing, silently.
+     */
+    static Map<String, String> qualified(Map<String, String> properties) {
+        Map<String, String> qualified = new LinkedHashMap<>();
+        properties.forEach((key, value) -> qualified.put(key.contains(".") ? key : "specula.verifier." + key, value));
+        return qualified;
     }
 }

@@ -22,7 +22,7 @@ import org.springframework.grpc.client.GrpcChannelFactory;
 /** Wires the engine (with the KV store client when a {@code kvstore} channel is configured), metrics and errors. */
 @Configuration(proxyBeanMethods = false)
 public class VerifierConfiguration {
-    /** The store is used only when this is set; without it offload and restore are off. */
+    /** The store is used only when this is set (and not blank); without it offload and restore are off. */
     static final String KVSTORE_TARGET = "spring.grpc.client.channel.kvstore.target";
     /**
      * HTTP/2 receive window of the kvstore channel. A restore streams megabytes (6 MB for 1024 tokens of the bundled
@@ -40,7 +40,8 @@ public class VerifierConfiguration {
     VerifierEngine verifierEngine(VerifierProperties properties, MeterRegistry registry, BatchMetrics batchMetrics,
                                   Environment environment, ObjectProvider<GrpcChannelFactory> channels) {
         BiFunction<String, Integer, BlockStore> store = (codec, blockTokens) -> BlockStore.NONE;
-        if (environment.containsProperty(KVSTORE_TARGET)) {
+        String storeTarget = environment.getProperty(KVSTORE_TARGET);
+        if (storeTarget != null && !storeTarget.isBlank()) {
             // The channel factory owns the channel and shuts it down with the context.
             ChannelBuilderOptions options = ChannelBuilderOptions.defaults().withCustomizer((target, builder) -> {
                 if (builder instanceof NettyChannelBuilder netty) {
