@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 class SpringBindingTest {
 
     private static final Pattern CONFIGURATION_PROPERTIES = Pattern.compile(
-            "@ConfigurationProperties\\(\\s*(?:(?:value|prefix)\\s*=\\s*)?\"([^\"]+)\"\\s*\\)([\\s\\S]*?)\\brecord\\s+(\\w+)");
+            "@ConfigurationProperties\\(\\s*(?:(?:value|prefix)\\s*=\\s*)?\"([^\"]+)\"[^)]*\\)([\\s\\S]*?)\\brecord\\s+(\\w+)");
     private static final Pattern RECORD = Pattern.compile("\\brecord\\s+(\\w+)\\s*(?:<[^>]*>)?\\s*\\(");
     private static final Pattern ANNOTATION = Pattern.compile(
             "@[\\w.]+(?:\\s*\\((?:[^()\"]|\"(?:[^\"\\\\]|\\\\.)*\")*\\))?");

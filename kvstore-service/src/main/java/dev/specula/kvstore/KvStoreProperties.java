@@ -23,7 +23,7 @@ import org.springframework.util.unit.DataSize;
  * @param redis               the optional Redis tier, {@code specula.kvstore.redis.*}
  * @param fence               the stale-writer fence, {@code specula.kvstore.fence.*}
  */
-@ConfigurationProperties("specula.kvstore")
+@ConfigurationProperties(prefix = "specula.kvstore", ignoreUnknownFields = false)
 public record KvStoreProperties(
         @DefaultValue("256MB") DataSize memoryBytes,
         @DefaultValue("16KB") DataSize pageBytes,

@@ -35,7 +35,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                           off for a growing number of tokens (counted in
  *                           {@code specula_drafter_step_deadline_misses_total})
  */
-@ConfigurationProperties("specula.drafter")
+@ConfigurationProperties(prefix = "specula.drafter", ignoreUnknownFields = false)
 public record DrafterProperties(Path modelPath, int defaultDraftLength, int maxDraftLength, int maxNewTokensCap,
                                 Duration roundTimeout, int intraOpThreads, @DefaultValue PolicyProperties policy,
                                 @DefaultValue("30s") Duration streamStallTimeout,

@@ -28,7 +28,7 @@ import org.springframework.util.unit.DataSize;
  *                             queued. 0 = no bound
  * @param tenants              per-tenant overrides of the two bounds above, by tenant name
  */
-@ConfigurationProperties("specula.router.admission")
+@ConfigurationProperties(prefix = "specula.router.admission", ignoreUnknownFields = false)
 public record AdmissionProperties(@DefaultValue("256") int maxInFlight, @DefaultValue("64") int maxQueued,
                                   @DefaultValue("10s") Duration queueTimeout,
                                   @DefaultValue("0") int tenantMaxRequests,

@@ -23,7 +23,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *
  * @param keys the accepted keys; empty = auth off
  */
-@ConfigurationProperties("specula.router.auth")
+@ConfigurationProperties(prefix = "specula.router.auth", ignoreUnknownFields = false)
 public record AuthProperties(List<ApiKey> keys) {
     private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
 

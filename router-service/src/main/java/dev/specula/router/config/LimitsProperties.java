@@ -9,7 +9,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param maxPromptTokens longest prompt accepted, in tokens; unset = the model context (a prompt must always leave
  *                        room for one new token)
  */
-@ConfigurationProperties("specula.router.limits")
+@ConfigurationProperties(prefix = "specula.router.limits", ignoreUnknownFields = false)
 public record LimitsProperties(Integer maxPromptTokens) {
 
     public LimitsProperties {

@@ -21,7 +21,7 @@ import org.springframework.util.unit.DataSize;
  * @param chatTemplate          a Jinja chat template file overriding the model's (vLLM's --chat-template)
  * @param maxBodySize           largest request body; larger → 413 (default 2MB)
  */
-@ConfigurationProperties("specula.router.http")
+@ConfigurationProperties(prefix = "specula.router.http", ignoreUnknownFields = false)
 public record HttpProperties(Duration keepAliveInterval, Integer maxConcurrentRequests, Integer maxQueuedRequests,
                              Granularity streamGranularity, Boolean speculationStats, Path chatTemplate,
                              DataSize maxBodySize) {

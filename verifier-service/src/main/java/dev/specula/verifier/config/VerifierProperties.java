@@ -42,7 +42,7 @@ import org.springframework.util.unit.DataSize;
  * @param batchStagingRetainBytes most direct memory the batched steps keep for reuse (the largest batch's padded
  *                             KV), outside the KV budget; a batch that needs more stages in buffers of its own
  */
-@ConfigurationProperties("specula.verifier")
+@ConfigurationProperties(prefix = "specula.verifier", ignoreUnknownFields = false)
 public record VerifierProperties(Path modelPath, int maxSessions, int maxNewTokensCap, int intraOpThreads,
                                  @DefaultValue("1GB") DataSize kvBudgetBytes,
                                  @DefaultValue("5s") Duration admissionWait,
